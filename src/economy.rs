@@ -1,0 +1,261 @@
+//! The economy: wage growth, inflation, fund return and entrant growth as correlated AR(1)
+//! processes around scheduled means, the mortality period factor `K_t`, and the average
+//! wage `W_t` they imply.
+//!
+//! Takes the scenario's process parameters and one path's standard normal shocks; feeds
+//! the projection one value per year of each variable ([`EconPath`]).
+//!
+//! `X[k,t] = μ_k,t + φ_k (X[k,t−1] − μ_k,t−1) + σ_k ε[k,t]`, `ε_t = L z_t`, with `L` the
+//! Cholesky factor of the correlation matrix (order g, π, r, e); `X[k,y0]` is the
+//! scenario's initial value; `K_t = K_{t−1} + σ_K z_K,t`, `K_y0 = 0`;
+//! `W_t = W_{t−1} (1 + g_t)`. The deterministic projection is the same with every z = 0.
+
+use nalgebra::DMatrix;
+use rand::Rng;
+use rand_distr::{Distribution, StandardNormal};
+
+/// Index of each economic variable in [`Economy::processes`] and in a year's shocks.
+pub const WAGE_GROWTH: usize = 0;
+pub const INFLATION: usize = 1;
+pub const FUND_RETURN: usize = 2;
+pub const ENTRANT_GROWTH: usize = 3;
+/// Scenario keys of the variables, in the correlation matrix's order.
+pub const VARIABLE_KEYS: [&str; 4] = ["wage_growth", "inflation", "fund_return", "entrant_growth"];
+/// Normal draws per path and projected year: four economic shocks and `z_K`, always
+/// drawn (MODEL.md convention 15) so that scenarios share their random numbers.
+pub const SHOCKS_PER_YEAR: usize = 5;
+/// Position of the mortality shock among a year's draws.
+pub const MORTALITY_SHOCK: usize = 4;
+
+/// One AR(1) process; `mean` is resolved per year (index 0 = base year).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Process {
+    pub mean: Vec<f64>,
+    pub phi: f64,
+    pub sigma: f64,
+    pub initial: f64,
+}
+
+impl Process {
+    /// A constant process with no randomness.
+    pub fn constant(value: f64, years: usize) -> Process {
+        Process {
+            mean: vec![value; years],
+            phi: 0.0,
+            sigma: 0.0,
+            initial: value,
+        }
+    }
+}
+
+/// Economic assumptions of a scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Economy {
+    pub processes: [Process; 4],
+    /// Whether the scenario defines entrant growth (else `e` plays no part).
+    pub has_entrant_growth: bool,
+    /// Lower Cholesky factor of the correlation matrix, row-major 4×4 (identity where
+    /// a variable is absent).
+    pub cholesky: [[f64; 4]; 4],
+    /// `W_y0`, the base year's average covered wage (annual, currency unit).
+    pub initial_wage: f64,
+    /// Rate for the present value of deficits.
+    pub discount_rate: f64,
+    /// `σ_K` of the mortality random walk.
+    pub mortality_sigma: f64,
+}
+
+/// One path's economic variables, one value per projected year (index 0 = base year).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct EconPath {
+    pub wage_growth: Vec<f64>,
+    pub inflation: Vec<f64>,
+    pub fund_return: Vec<f64>,
+    pub entrant_growth: Vec<f64>,
+    /// Mortality period factor `K_t`.
+    pub mortality_k: Vec<f64>,
+    /// Average covered wage `W_t`.
+    pub wage: Vec<f64>,
+}
+
+impl EconPath {
+    pub fn with_years(years: usize) -> EconPath {
+        EconPath {
+            wage_growth: vec![0.0; years],
+            inflation: vec![0.0; years],
+            fund_return: vec![0.0; years],
+            entrant_growth: vec![0.0; years],
+            mortality_k: vec![0.0; years],
+            wage: vec![0.0; years],
+        }
+    }
+}
+
+/// Cholesky factor of a correlation matrix, or why it is not a valid one.
+pub fn cholesky(corr: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, String> {
+    let n = corr.len();
+    for (i, row) in corr.iter().enumerate() {
+        if row.len() != n {
+            return Err(format!(
+                "row {} has {} entries, expected {n}",
+                i + 1,
+                row.len()
+            ));
+        }
+        if (row[i] - 1.0).abs() > 1e-12 {
+            return Err(format!(
+                "diagonal entry {} is {}, expected 1",
+                i + 1,
+                row[i]
+            ));
+        }
+        for (j, v) in row.iter().enumerate() {
+            if (v - corr[j][i]).abs() > 1e-12 {
+                return Err(format!(
+                    "not symmetric: entry ({},{}) is {v} but ({},{}) is {}",
+                    i + 1,
+                    j + 1,
+                    j + 1,
+                    i + 1,
+                    corr[j][i]
+                ));
+            }
+            if i != j && v.abs() >= 1.0 {
+                return Err(format!(
+                    "entry ({},{}) is {v}: correlations must lie strictly between -1 and 1",
+                    i + 1,
+                    j + 1
+                ));
+            }
+        }
+    }
+    let m = DMatrix::from_fn(n, n, |i, j| corr[i][j]);
+    let chol = m
+        .cholesky()
+        .ok_or_else(|| "the matrix is not positive definite".to_string())?;
+    let l = chol.l();
+    Ok((0..n)
+        .map(|i| (0..n).map(|j| l[(i, j)]).collect())
+        .collect())
+}
+
+impl Economy {
+    /// Draws one path's shocks: `SHOCKS_PER_YEAR` standard normals for each year after the
+    /// base year, in year order; the base year's slots stay zero.
+    pub fn draw_shocks<R: Rng + ?Sized>(rng: &mut R, shocks: &mut [f64]) {
+        shocks[..SHOCKS_PER_YEAR].fill(0.0);
+        for z in shocks[SHOCKS_PER_YEAR..].iter_mut() {
+            *z = StandardNormal.sample(rng);
+        }
+    }
+
+    /// Fills `path` from the shocks (`None`: the deterministic path, every z = 0).
+    pub fn fill_path(&self, shocks: Option<&[f64]>, path: &mut EconPath) {
+        let years = path.wage.len();
+        let mut x = [0.0; 4];
+        for (k, p) in self.processes.iter().enumerate() {
+            x[k] = p.initial;
+        }
+        let mut k_factor = 0.0;
+        let mut wage = self.initial_wage;
+        for t in 0..years {
+            if t > 0 {
+                let z = match shocks {
+                    Some(s) => &s[t * SHOCKS_PER_YEAR..(t + 1) * SHOCKS_PER_YEAR],
+                    None => &[0.0; SHOCKS_PER_YEAR][..],
+                };
+                for (k, p) in self.processes.iter().enumerate() {
+                    let row = &self.cholesky[k];
+                    let eps = row[0] * z[0] + row[1] * z[1] + row[2] * z[2] + row[3] * z[3];
+                    x[k] = p.mean[t] + p.phi * (x[k] - p.mean[t - 1]) + p.sigma * eps;
+                }
+                k_factor += self.mortality_sigma * z[MORTALITY_SHOCK];
+                wage *= 1.0 + x[WAGE_GROWTH];
+            }
+            path.wage_growth[t] = x[WAGE_GROWTH];
+            path.inflation[t] = x[INFLATION];
+            path.fund_return[t] = x[FUND_RETURN];
+            path.entrant_growth[t] = if self.has_entrant_growth {
+                x[ENTRANT_GROWTH]
+            } else {
+                0.0
+            };
+            path.mortality_k[t] = k_factor;
+            path.wage[t] = wage;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn economy(years: usize) -> Economy {
+        let mut cholesky = [[0.0; 4]; 4];
+        for (i, row) in cholesky.iter_mut().enumerate() {
+            row[i] = 1.0;
+        }
+        Economy {
+            processes: [
+                Process::constant(0.1, years),
+                Process::constant(0.02, years),
+                Process::constant(0.05, years),
+                Process::constant(0.0, years),
+            ],
+            has_entrant_growth: false,
+            cholesky,
+            initial_wage: 1000.0,
+            discount_rate: 0.0,
+            mortality_sigma: 0.0,
+        }
+    }
+
+    #[test]
+    fn deterministic_wage_compounds_from_base_year() {
+        let e = economy(3);
+        let mut p = EconPath::with_years(3);
+        e.fill_path(None, &mut p);
+        assert_eq!(p.wage, vec![1000.0, 1100.0, 1210.0000000000002]);
+    }
+
+    #[test]
+    fn ar1_follows_its_recursion_by_hand() {
+        let mut e = economy(3);
+        e.processes[FUND_RETURN] = Process {
+            mean: vec![0.05, 0.05, 0.03],
+            phi: 0.5,
+            sigma: 0.1,
+            initial: 0.07,
+        };
+        let mut shocks = vec![0.0; 3 * SHOCKS_PER_YEAR];
+        shocks[SHOCKS_PER_YEAR + FUND_RETURN] = 1.0;
+        shocks[2 * SHOCKS_PER_YEAR + FUND_RETURN] = -2.0;
+        let mut p = EconPath::with_years(3);
+        e.fill_path(Some(&shocks), &mut p);
+        // r1 = 0.05 + 0.5 (0.07 − 0.05) + 0.1 = 0.16; r2 = 0.03 + 0.5 (0.16 − 0.05) − 0.2
+        assert!((p.fund_return[1] - 0.16).abs() < 1e-15);
+        assert!((p.fund_return[2] - (0.03 + 0.5 * 0.11 - 0.2)).abs() < 1e-15);
+    }
+
+    #[test]
+    fn cholesky_rejects_non_positive_definite_and_unit_correlation() {
+        let bad = vec![
+            vec![1.0, 0.9, -0.9],
+            vec![0.9, 1.0, 0.9],
+            vec![-0.9, 0.9, 1.0],
+        ];
+        assert!(cholesky(&bad).unwrap_err().contains("positive definite"));
+        let one = vec![vec![1.0, 1.0], vec![1.0, 1.0]];
+        assert!(cholesky(&one).unwrap_err().contains("strictly"));
+        let asym = vec![vec![1.0, 0.2], vec![0.1, 1.0]];
+        assert!(cholesky(&asym).unwrap_err().contains("symmetric"));
+    }
+
+    #[test]
+    fn cholesky_of_two_by_two_by_hand() {
+        let l = cholesky(&[vec![1.0, 0.6], vec![0.6, 1.0]]).unwrap();
+        assert!((l[1][0] - 0.6).abs() < 1e-15);
+        assert!((l[1][1] - 0.8).abs() < 1e-15);
+        assert_eq!(l[0][1], 0.0);
+    }
+}

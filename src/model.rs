@@ -1,0 +1,60 @@
+//! A validated scenario, resolved into the arrays the projection reads.
+//!
+//! Built by [`crate::scenario`] from a scenario file; read by [`crate::projection`] and
+//! [`crate::montecarlo`]. Everything that does not depend on the path (improved mortality,
+//! schedules by year, profiles) is computed here once per run.
+
+use crate::benefits::BenefitRules;
+use crate::contributions::ContributionRules;
+use crate::demography::{Entrants, Moves, PensionerEntrants, Retirement, State};
+use crate::economy::Economy;
+use crate::fund::FundRules;
+use crate::mortality::Mortality;
+use crate::params::Frame;
+
+/// Indexation of pensions in payment: `idx_{t+1} = ι_w g_t + ι_π π_t + ι_0`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Indexation {
+    pub wage_weight: Vec<f64>,
+    pub price_weight: Vec<f64>,
+    pub constant: Vec<f64>,
+}
+
+/// The whole model of one scenario.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Model {
+    pub name: String,
+    /// Currency unit of every amount (e.g. "yuan").
+    pub currency: String,
+    pub frame: Frame,
+    pub economy: Economy,
+    pub mortality: Mortality,
+    pub contributions: ContributionRules,
+    pub benefits: BenefitRules,
+    pub indexation: Indexation,
+    pub retirement: Retirement,
+    pub moves: Moves,
+    pub entrants: Entrants,
+    pub pensioner_entrants: Option<PensionerEntrants>,
+    pub fund: FundRules,
+    /// Stocks at the start of the base year.
+    pub initial: State,
+    /// Monte Carlo defaults (the command line may override them).
+    pub seed: u64,
+    pub paths: usize,
+    /// Years marked for depletion probabilities in comparisons.
+    pub marked_years: Vec<i32>,
+}
+
+impl Model {
+    /// Whether vested members can ever exist (stocks or vesting leavers).
+    pub fn has_vested(&self) -> bool {
+        self.initial.vested_n.iter().any(|v| *v > 0.0)
+            || (self.moves.exit.any_nonzero && self.moves.vesting_share.iter().any(|v| *v > 0.0))
+    }
+
+    /// Whether disability pensioners can ever exist.
+    pub fn has_disabled(&self) -> bool {
+        self.initial.disabled_n.iter().any(|v| *v > 0.0) || self.moves.disability.any_nonzero
+    }
+}
