@@ -6,7 +6,13 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use fundcast::{export, scenario, ScenarioError};
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use sha2::{Digest, Sha256};
+
+use fundcast::{export, montecarlo, scenario, ScenarioError};
 
 #[derive(Parser)]
 #[command(
@@ -28,6 +34,18 @@ enum Command {
         /// Folder for the output files (created if needed).
         #[arg(long, default_value = "out")]
         out: PathBuf,
+        /// Monte Carlo paths (default: the scenario's `paths`; 0 or none: deterministic only).
+        #[arg(long)]
+        paths: Option<usize>,
+        /// Seed of the random streams (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// No progress bar.
+        #[arg(long, short)]
+        quiet: bool,
     },
     /// Validate a scenario without running it.
     Check { scenario: PathBuf },
@@ -76,18 +94,65 @@ fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
-        Command::Run { scenario, out } => {
+        Command::Run {
+            scenario,
+            out,
+            paths,
+            seed,
+            threads,
+            quiet,
+        } => {
             let model = scenario::load(&scenario)?;
-            let (rows, summary) = fundcast::deterministic(&model);
-            print!(
-                "{}",
-                export::deterministic_table(&model, &rows, summary.depletion)
-            );
+            let (rows, det) = fundcast::deterministic(&model);
+            let paths = paths.or(model.paths).unwrap_or(0);
+            if threads == Some(0) {
+                return Err(Failure::Input("--threads must be at least 1".into()));
+            }
+            let mut files = vec![("deterministic.csv", export::rows_csv(&model, &rows))];
+            if paths == 0 {
+                print!(
+                    "{}",
+                    export::deterministic_table(&model, &rows, det.depletion)
+                );
+            } else {
+                let opts = montecarlo::Options {
+                    paths,
+                    seed: seed.unwrap_or(model.seed),
+                    threads: threads.unwrap_or_else(|| {
+                        std::thread::available_parallelism().map_or(1, |n| n.get())
+                    }),
+                };
+                let bar = Progress::new(paths as u64, quiet);
+                let mc = montecarlo::run(&model, opts, &|done| bar.set(done as u64));
+                bar.finish();
+                let info = export::RunInfo {
+                    scenario_path: &scenario,
+                    scenario_sha256: sha256_file(&scenario)?,
+                    seed: opts.seed,
+                    paths,
+                    threads: mc.threads,
+                    elapsed_seconds: mc.elapsed_seconds,
+                    path_years_per_second: mc.path_years_per_second,
+                    deterministic_depletion: det.depletion,
+                };
+                print!("{}", export::montecarlo_table(&model, &rows, &mc.summary));
+                println!(
+                    "{} paths × {} years in {:.2} s on {} thread{}: {:.0} path-years per second",
+                    paths,
+                    model.frame.years(),
+                    mc.elapsed_seconds,
+                    mc.threads,
+                    if mc.threads == 1 { "" } else { "s" },
+                    mc.path_years_per_second
+                );
+                files.push(("summary.csv", export::summary_csv(&model, &mc.summary)));
+                files.push(("depletion.csv", export::depletion_csv(&model, &mc.summary)));
+                files.push(("run.json", export::run_json(&model, &info, &mc.summary)));
+            }
             create_dir(&out)?;
-            write(
-                &out.join("deterministic.csv"),
-                export::rows_csv(&model, &rows).as_bytes(),
-            )?;
+            for (name, text) in &files {
+                write(&out.join(name), text.as_bytes())?;
+            }
             Ok(())
         }
     }
@@ -101,4 +166,52 @@ fn create_dir(dir: &Path) -> Result<(), Failure> {
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     export::write_atomic(path, bytes)
         .map_err(|e| Failure::Other(format!("cannot write {}: {e}", path.display())))
+}
+
+fn sha256_file(path: &Path) -> Result<String, Failure> {
+    let bytes = std::fs::read(path)
+        .map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))?;
+    Ok(Sha256::digest(&bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
+}
+
+/// A progress bar on stderr, shown only on a terminal, without `--quiet`, and once the
+/// run has lasted a second.
+struct Progress {
+    bar: ProgressBar,
+    enabled: bool,
+    start: Instant,
+    shown: std::sync::atomic::AtomicBool,
+}
+
+impl Progress {
+    fn new(total: u64, quiet: bool) -> Progress {
+        let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::hidden());
+        if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} paths, {eta} left") {
+            bar.set_style(style);
+        }
+        Progress {
+            bar,
+            enabled: !quiet && std::io::stderr().is_terminal(),
+            start: Instant::now(),
+            shown: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    fn set(&self, done: u64) {
+        use std::sync::atomic::Ordering;
+        if self.enabled
+            && self.start.elapsed() > Duration::from_secs(1)
+            && !self.shown.swap(true, Ordering::Relaxed)
+        {
+            self.bar.set_draw_target(ProgressDrawTarget::stderr());
+        }
+        self.bar.set_position(done);
+    }
+
+    fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
 }

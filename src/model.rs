@@ -39,9 +39,10 @@ pub struct Model {
     pub fund: FundRules,
     /// Stocks at the start of the base year.
     pub initial: State,
-    /// Monte Carlo defaults (the command line may override them).
+    /// Monte Carlo defaults (the command line may override them): the seed, and the
+    /// number of paths (`None`: a deterministic run unless `--paths` is given).
     pub seed: u64,
-    pub paths: usize,
+    pub paths: Option<usize>,
     /// Years marked for depletion probabilities in comparisons.
     pub marked_years: Vec<i32>,
 }

@@ -1,1 +1,224 @@
+//! Monte Carlo: many paths of the projection in parallel, reproducibly.
+//!
+//! Takes a [`Model`] and the run's options; gives a [`Summary`] over paths. Path `i`
+//! draws only from `ChaCha8Rng` seeded with the run's seed and set to stream `i`, so its
+//! numbers never depend on which thread runs it. Paths are cut into fixed blocks of
+//! [`BLOCK`]; each block's sums are merged in block order and the integer tallies are
+//! order-free, so the results are bit-identical for any number of threads. Memory does
+//! not grow with the number of paths: one tally per worker and the sums of one wave of
+//! blocks at a time.
 
+use std::sync::Mutex;
+use std::time::Instant;
+
+use rand::rngs::ChaCha8Rng;
+use rand::SeedableRng;
+use rayon::prelude::*;
+
+use crate::aggregate::{Grid, Summary, Sums, Tally};
+use crate::economy::{EconPath, Economy, SHOCKS_PER_YEAR};
+use crate::model::Model;
+use crate::projection::{metric, PathSummary, Projector, Row, N_METRICS};
+
+/// Paths per block (the unit of reproducible merging).
+pub const BLOCK: usize = 1024;
+/// Blocks per wave (the unit of progress reports and of memory for block sums).
+const WAVE: usize = 64;
+
+/// Per-path measures kept after the yearly metrics, in this order.
+pub const PATH_MEASURES: [&str; 3] = ["cumulative_deficit", "cumulative_subsidy", "pv_deficits"];
+
+/// Values per path: every yearly metric, then [`PATH_MEASURES`].
+pub fn series(model: &Model) -> usize {
+    model.frame.years() * N_METRICS + PATH_MEASURES.len()
+}
+
+/// Options of a Monte Carlo run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Options {
+    pub paths: usize,
+    pub seed: u64,
+    /// Worker threads (≥ 1).
+    pub threads: usize,
+}
+
+/// The result of a run.
+#[derive(Clone, Debug)]
+pub struct McRun {
+    pub summary: Summary,
+    pub threads: usize,
+    pub elapsed_seconds: f64,
+    pub path_years_per_second: f64,
+}
+
+/// One worker's reusable arrays: the projector, the path's shocks, economy and rows.
+pub struct PathRunner<'m> {
+    model: &'m Model,
+    projector: Projector<'m>,
+    shocks: Vec<f64>,
+    econ: EconPath,
+    rows: Vec<Row>,
+    values: Vec<f64>,
+}
+
+impl<'m> PathRunner<'m> {
+    pub fn new(model: &'m Model) -> PathRunner<'m> {
+        let years = model.frame.years();
+        PathRunner {
+            model,
+            projector: Projector::new(model),
+            shocks: vec![0.0; years * SHOCKS_PER_YEAR],
+            econ: EconPath::with_years(years),
+            rows: vec![[0.0; N_METRICS]; years],
+            values: vec![0.0; series(model)],
+        }
+    }
+
+    /// Draws path `i`'s shocks from stream `i` of the seed.
+    pub fn draw(&mut self, seed: u64, i: u64) {
+        let mut rng = ChaCha8Rng::seed_from_u64(seed);
+        rng.set_stream(i);
+        Economy::draw_shocks(&mut rng, &mut self.shocks);
+    }
+
+    /// The current shocks (`SHOCKS_PER_YEAR` per year, base year zero).
+    pub fn shocks(&self) -> &[f64] {
+        &self.shocks
+    }
+
+    /// Projects the path whose shocks were drawn last (`stochastic = false`: every z = 0).
+    pub fn project(&mut self, stochastic: bool) -> PathSummary {
+        let shocks = stochastic.then_some(&self.shocks[..]);
+        self.model.economy.fill_path(shocks, &mut self.econ);
+        let summary = self.projector.run(&self.econ, &mut self.rows);
+        let flat = self.rows.as_flattened();
+        let n = flat.len();
+        self.values[..n].copy_from_slice(flat);
+        let last = self.rows.len() - 1;
+        self.values[n] = self.rows[last][metric::CUMULATIVE_DEFICIT];
+        self.values[n + 1] = summary.cumulative_subsidy;
+        self.values[n + 2] = summary.pv_deficits;
+        summary
+    }
+
+    /// Draws and projects path `i`.
+    pub fn path(&mut self, seed: u64, i: u64) -> PathSummary {
+        self.draw(seed, i);
+        self.project(true)
+    }
+
+    /// The last path's rows.
+    pub fn rows(&self) -> &[Row] {
+        &self.rows
+    }
+
+    /// The last path's values (yearly metrics flattened, then the per-path measures).
+    pub fn values(&self) -> &[f64] {
+        &self.values
+    }
+
+    /// The economy of the last path.
+    pub fn econ(&self) -> &EconPath {
+        &self.econ
+    }
+}
+
+/// A worker slot: its runner and its tally, kept across waves.
+struct Slot<'m> {
+    runner: PathRunner<'m>,
+    tally: Tally,
+    sums: Sums,
+}
+
+/// Runs `opts.paths` paths on `opts.threads` threads; `progress` is told the number of
+/// paths done after each wave.
+pub fn run(model: &Model, opts: Options, progress: &(dyn Fn(usize) + Sync)) -> McRun {
+    let start = Instant::now();
+    let threads = opts.threads.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
+    let summary = pool.install(|| aggregate(model, opts, threads, progress));
+    let elapsed_seconds = start.elapsed().as_secs_f64();
+    let path_years = (opts.paths * model.frame.years()) as f64;
+    McRun {
+        summary,
+        threads,
+        elapsed_seconds,
+        path_years_per_second: path_years / elapsed_seconds.max(1e-9),
+    }
+}
+
+fn aggregate(
+    model: &Model,
+    opts: Options,
+    threads: usize,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Summary {
+    let n_series = series(model);
+    let years = model.frame.years();
+    // Pilot: the first paths fix the bins (order-free extremes).
+    let pilot = opts.paths.min(BLOCK);
+    let (mut lo, mut hi) = Tally::extremes(n_series);
+    {
+        let mut runner = PathRunner::new(model);
+        for i in 0..pilot {
+            runner.path(opts.seed, i as u64);
+            for (s, &x) in runner.values().iter().enumerate() {
+                lo[s] = lo[s].min(x);
+                hi[s] = hi[s].max(x);
+            }
+        }
+    }
+    let grid = Grid::from_pilot(&lo, &hi);
+
+    let slots: Vec<Mutex<Slot>> = (0..threads)
+        .map(|_| {
+            Mutex::new(Slot {
+                runner: PathRunner::new(model),
+                tally: Tally::new(n_series, years),
+                sums: Sums::new(n_series),
+            })
+        })
+        .collect();
+    let blocks = opts.paths.div_ceil(BLOCK);
+    let mut total = Sums::new(n_series);
+    let mut wave_start = 0;
+    while wave_start < blocks {
+        let wave_end = (wave_start + WAVE).min(blocks);
+        let mut done: Vec<(usize, Sums)> = (0..threads)
+            .into_par_iter()
+            .flat_map_iter(|j| {
+                let mut slot = slots[j].lock().expect("worker slot");
+                let slot = &mut *slot;
+                let mut out = Vec::new();
+                let mut b = wave_start + j;
+                while b < wave_end {
+                    slot.sums.clear();
+                    let first = b * BLOCK;
+                    let last = ((b + 1) * BLOCK).min(opts.paths);
+                    for i in first..last {
+                        let s = slot.runner.path(opts.seed, i as u64);
+                        slot.tally.add(&grid, slot.runner.values(), s.depletion);
+                        slot.sums.add(&grid, slot.runner.values());
+                    }
+                    out.push((b, slot.sums.clone()));
+                    b += threads;
+                }
+                out
+            })
+            .collect();
+        done.sort_by_key(|(b, _)| *b);
+        for (_, s) in &done {
+            total.merge(s);
+        }
+        progress((wave_end * BLOCK).min(opts.paths));
+        wave_start = wave_end;
+    }
+    let mut tally = Tally::new(n_series, years);
+    for slot in &slots {
+        tally.merge(&slot.lock().expect("worker slot").tally);
+    }
+    Summary::new(&grid, &tally, &total)
+}

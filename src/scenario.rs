@@ -107,7 +107,9 @@ fn read_model(root: &Section, frame: Frame) -> Model {
     }
     root.integer("max_age", 100, 1, 150);
     let seed = root.integer("seed", 1, 0, i64::MAX) as u64;
-    let paths = root.integer("paths", 1000, 1, 100_000_000) as usize;
+    let paths = root
+        .has("paths")
+        .then(|| root.integer("paths", 1000, 1, 100_000_000) as usize);
     let marked_years = read_marked_years(root, frame);
 
     let relative_wage = {
