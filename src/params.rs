@@ -139,11 +139,16 @@ impl<'a> Reader<'a> {
                 message: message.into(),
             },
         };
-        self.diags.borrow_mut().push(diag);
+        self.push(diag);
     }
 
+    /// Records a problem once: a value that serves both sexes is read twice, and its
+    /// problem must not be reported twice.
     pub fn push(&self, diag: Diagnostic) {
-        self.diags.borrow_mut().push(diag);
+        let mut diags = self.diags.borrow_mut();
+        if !diags.contains(&diag) {
+            diags.push(diag);
+        }
     }
 
     pub fn has_errors(&self) -> bool {

@@ -6,7 +6,7 @@
 //! every path: the loop allocates nothing.
 
 use crate::benefits::Record;
-use crate::demography::{sum, whole_age, State};
+use crate::demography::{dot, sum, whole_age, State};
 use crate::economy::EconPath;
 use crate::model::Model;
 
@@ -99,38 +99,263 @@ impl StateLedger {
 /// Ledgers of the four states for one year: A, V, I, R.
 pub type YearLedger = [StateLedger; 4];
 
+/// The working stocks of a projector, laid out by birth cohort: within each sex's
+/// stretch of `span` slots, the person aged x in year index t sits at slot
+/// `base_t + x` with `base_t = years − t`. Ageing a year is then `base −= 1`: nobody
+/// moves in memory, and the age-indexed window of every state stays contiguous.
+struct Cohorts {
+    span: usize,
+    base: usize,
+    arrays: [Vec<f64>; 10],
+}
+
+/// Positions of the ten mass arrays in [`Cohorts::arrays`].
+const A_N: usize = 0;
+const A_S: usize = 1;
+const A_W: usize = 2;
+const V_N: usize = 3;
+const V_S: usize = 4;
+const V_W: usize = 5;
+const I_N: usize = 6;
+const I_P: usize = 7;
+const R_N: usize = 8;
+const R_P: usize = 9;
+
+impl Cohorts {
+    fn new(years: usize, ages: usize) -> Cohorts {
+        let span = years + ages + 1;
+        Cohorts {
+            span,
+            base: years,
+            arrays: std::array::from_fn(|_| vec![0.0; 2 * span]),
+        }
+    }
+
+    /// The age window `0..ages` of array `k` for sex `s`.
+    #[inline]
+    fn window(&self, k: usize, s: usize, ages: usize) -> &[f64] {
+        let start = s * self.span + self.base;
+        &self.arrays[k][start..start + ages]
+    }
+
+    #[inline]
+    fn window_mut(&mut self, k: usize, s: usize, ages: usize) -> &mut [f64] {
+        let start = s * self.span + self.base;
+        &mut self.arrays[k][start..start + ages]
+    }
+
+    /// Mutable windows of several distinct arrays at once.
+    #[inline]
+    fn windows_mut<const N: usize>(
+        &mut self,
+        ks: [usize; N],
+        s: usize,
+        ages: usize,
+    ) -> [&mut [f64]; N] {
+        let start = s * self.span + self.base;
+        let mut refs = self.arrays.each_mut().map(Some);
+        ks.map(|k| {
+            let v = refs[k].take().expect("distinct arrays");
+            &mut v[start..start + ages]
+        })
+    }
+
+    /// Σ of array `k` over both sexes' windows.
+    #[inline]
+    fn total(&self, k: usize, ages: usize) -> f64 {
+        sum(self.window(k, 0, ages)) + sum(self.window(k, 1, ages))
+    }
+
+    /// Resets to the initial stocks (only the arrays in use are touched).
+    fn load(&mut self, initial: &State, years: usize, used: &[bool; 10]) {
+        self.base = years;
+        let ages = initial.ages;
+        let sources: [&Vec<f64>; 10] = [
+            &initial.active_n,
+            &initial.active_service,
+            &initial.active_wage,
+            &initial.vested_n,
+            &initial.vested_service,
+            &initial.vested_wage,
+            &initial.disabled_n,
+            &initial.disabled_pension,
+            &initial.retired_n,
+            &initial.retired_pension,
+        ];
+        for (k, src) in sources.iter().enumerate() {
+            if !used[k] {
+                continue;
+            }
+            let v = &mut self.arrays[k];
+            v.fill(0.0);
+            for s in 0..2 {
+                let start = s * self.span + self.base;
+                v[start..start + ages].copy_from_slice(&src[s * ages..(s + 1) * ages]);
+            }
+        }
+    }
+
+    /// One year older: the window slides down by one slot; the new age-0 slots are empty
+    /// (they were never used) and the old age-ω slots fall out of the window.
+    #[inline]
+    fn age_one_year(&mut self) {
+        self.base -= 1;
+    }
+
+    /// The stocks as an age-indexed [`State`].
+    fn to_state(&self, ages: usize) -> State {
+        let mut st = State::empty(ages);
+        let targets: [&mut Vec<f64>; 10] = [
+            &mut st.active_n,
+            &mut st.active_service,
+            &mut st.active_wage,
+            &mut st.vested_n,
+            &mut st.vested_service,
+            &mut st.vested_wage,
+            &mut st.disabled_n,
+            &mut st.disabled_pension,
+            &mut st.retired_n,
+            &mut st.retired_pension,
+        ];
+        for (k, t) in targets.into_iter().enumerate() {
+            for s in 0..2 {
+                t[s * ages..(s + 1) * ages].copy_from_slice(self.window(k, s, ages));
+            }
+        }
+        st
+    }
+}
+
 /// Projects paths of one model, reusing its work arrays.
 pub struct Projector<'m> {
     model: &'m Model,
-    state: State,
+    cohorts: Cohorts,
+    used: [bool; 10],
+    /// Scratch: one sex's q for the year.
     q: Vec<f64>,
-    factors: Vec<f64>,
+    /// Discount factor of each year index for the present value of deficits.
     discount: Vec<f64>,
+    /// For each year index t1 and sex, the first age at which anyone may retire.
+    retire_from: Vec<[usize; 2]>,
+    /// Retirement rates of actives and of vested members in force at each age (`ρ` at
+    /// ages ≥ RA, the early rate below), and the age adjustment of a pension starting at
+    /// that age: `[t1][s][x]`, resolved once per run.
+    retire_rate: Vec<f64>,
+    vested_retire_rate: Vec<f64>,
+    start_factor: Vec<f64>,
+    /// Age ranges of equal β: (from, to, index into beta values).
+    beta_ranges: Vec<(usize, usize, usize)>,
+    factors: Vec<f64>,
     has_vested: bool,
     has_disabled: bool,
-    has_moves: bool,
+    has_exits: bool,
+    /// Whether the benefit formula reads service and career wages (else the service and
+    /// wage-index masses are not tracked at all: the `replacement` formula needs neither).
+    track_records: bool,
     ledger: Option<Vec<YearLedger>>,
 }
 
 impl<'m> Projector<'m> {
     pub fn new(model: &'m Model) -> Projector<'m> {
         let f = model.frame;
+        let (ages, cells) = (f.ages(), f.cells());
         let d = model.economy.discount_rate;
         let discount = (0..f.years())
             .map(|t| (1.0 + d).powf(-(t as f64 - 0.5)))
             .collect();
+        let has_vested = model.has_vested();
+        let has_disabled = model.has_disabled();
+        let track_records =
+            model.benefits.formula != crate::benefits::Formula::Replacement || has_vested;
+        let mut used = [true; 10];
+        if !track_records {
+            used[A_S] = false;
+            used[A_W] = false;
+        }
+        if !has_vested {
+            used[V_N] = false;
+            used[V_S] = false;
+            used[V_W] = false;
+        }
+        if !has_disabled {
+            used[I_N] = false;
+            used[I_P] = false;
+        }
+        let r = &model.retirement;
+        let retire_from = (0..f.sched_len())
+            .map(|t1| {
+                let mut from = [ages; 2];
+                for (s, first) in from.iter_mut().enumerate() {
+                    let ra = whole_age(r.age[s][t1]);
+                    let rate = r.rate.year(t1, cells);
+                    let early = r.early_rate.year(t1, cells);
+                    let vrate = r.vested_rate.year(t1, cells);
+                    let vearly = r.vested_early_rate.year(t1, cells);
+                    let conversion = match &model.moves.conversion_age {
+                        Some(a) => whole_age(a[s][t1]),
+                        None => ra,
+                    };
+                    *first = (0..ages)
+                        .find(|&x| {
+                            let c = s * ages + x;
+                            let (a, v) = if x >= ra {
+                                (rate[c], vrate[c])
+                            } else {
+                                (early[c], vearly[c])
+                            };
+                            a > 0.0 || (has_vested && v > 0.0) || (has_disabled && x >= conversion)
+                        })
+                        .unwrap_or(ages);
+                }
+                from
+            })
+            .collect();
+        let mut retire_rate = vec![0.0; f.sched_len() * cells];
+        let mut vested_retire_rate = vec![0.0; f.sched_len() * cells];
+        let mut start_factor = vec![0.0; f.sched_len() * cells];
+        for t1 in 0..f.sched_len() {
+            let rate = r.rate.year(t1, cells);
+            let early = r.early_rate.year(t1, cells);
+            let vrate = r.vested_rate.year(t1, cells);
+            let vearly = r.vested_early_rate.year(t1, cells);
+            for s in 0..2 {
+                let ra = whole_age(r.age[s][t1]);
+                for x in 0..ages {
+                    let c = s * ages + x;
+                    let i = t1 * cells + c;
+                    let above = x >= ra;
+                    retire_rate[i] = if above { rate[c] } else { early[c] };
+                    vested_retire_rate[i] = if above { vrate[c] } else { vearly[c] };
+                    start_factor[i] = model.benefits.age_factor(t1, x, ra);
+                }
+            }
+        }
+        let groups = &model.mortality.beta_group;
+        let mut beta_ranges = Vec::new();
+        let mut from = 0;
+        for x in 1..=ages {
+            if x == ages || groups[x] != groups[from] {
+                beta_ranges.push((from, x, groups[from]));
+                from = x;
+            }
+        }
         let moves = &model.moves;
         Projector {
             model,
-            state: State::empty(f.ages()),
-            q: vec![0.0; f.cells()],
-            factors: vec![0.0; model.mortality.beta_values.len()],
+            cohorts: Cohorts::new(f.years(), ages),
+            used,
+            q: vec![0.0; ages],
             discount,
-            has_vested: model.has_vested(),
-            has_disabled: model.has_disabled(),
-            has_moves: moves.disability.any_nonzero
-                || moves.exit.any_nonzero
-                || moves.reentry.any_nonzero,
+            retire_from,
+            retire_rate,
+            vested_retire_rate,
+            start_factor,
+            beta_ranges,
+            factors: vec![0.0; model.mortality.beta_values.len()],
+            has_vested,
+            has_disabled,
+            has_exits: moves.exit.any_nonzero || moves.reentry.any_nonzero,
+            track_records,
             ledger: None,
         }
     }
@@ -146,50 +371,54 @@ impl<'m> Projector<'m> {
         self.ledger.as_deref()
     }
 
-    /// The stocks after the last projected year's step (start of yH+1).
-    pub fn state(&self) -> &State {
-        &self.state
+    /// The stocks after the last projected year's step (start of yH+1), by age.
+    pub fn state(&self) -> State {
+        self.cohorts.to_state(self.model.frame.ages())
     }
 
     /// Projects one path; `rows` gets one row per year (base year first).
     pub fn run(&mut self, econ: &EconPath, rows: &mut [Row]) -> PathSummary {
         let m = self.model;
         let ages = m.frame.ages();
-        let cells = m.frame.cells();
-        self.state.copy_from(&m.initial);
+        let years = m.frame.years();
+        self.cohorts.load(&m.initial, years, &self.used);
         let mut fund = m.fund.initial;
         let mut growth = 1.0;
         let mut summary = PathSummary::default();
+        let audit = self.ledger.is_some();
 
-        for (t, row) in rows.iter_mut().enumerate().take(m.frame.years()) {
+        for (t, row) in rows.iter_mut().enumerate().take(years) {
             let wage = econ.wage[t];
             if t >= 1 && m.economy.has_entrant_growth {
                 growth *= 1.0 + econ.entrant_growth[t];
             }
             let mut ledger = YearLedger::default();
-            if self.ledger.is_some() {
-                ledger[0].start = sum(&self.state.active_n);
-                ledger[1].start = sum(&self.state.vested_n);
-                ledger[2].start = sum(&self.state.disabled_n);
-                ledger[3].start = sum(&self.state.retired_n);
+            let co = &self.cohorts;
+            if audit {
+                for (l, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
+                    l.start = co.total(k, ages);
+                }
             }
 
             // 1. Flows on start-of-year stocks.
-            let st = &mut self.state;
-            let contributors = sum(&st.active_n);
-            let contributions = m.contributions.collected(t, wage, &st.active_n);
-            let retired = sum(&st.retired_n);
+            let wrel = &m.contributions.relative_wage;
+            let contributors = co.total(A_N, ages);
+            let wage_base = dot(co.window(A_N, 0, ages), &wrel[..ages])
+                + dot(co.window(A_N, 1, ages), &wrel[ages..]);
+            let contributions =
+                wage * m.contributions.rate[t] * m.contributions.collection_rate[t] * wage_base;
+            let retired = co.total(R_N, ages);
             let (disabled, disability_payouts) = if self.has_disabled {
-                (sum(&st.disabled_n), sum(&st.disabled_pension))
+                (co.total(I_N, ages), co.total(I_P, ages))
             } else {
                 (0.0, 0.0)
             };
             let vested = if self.has_vested {
-                sum(&st.vested_n)
+                co.total(V_N, ages)
             } else {
                 0.0
             };
-            let payouts = sum(&st.retired_pension) + disability_payouts;
+            let payouts = co.total(R_P, ages) + disability_payouts;
             let flows = m.fund.flows(t, contributions, payouts);
 
             // 2. Fund.
@@ -224,25 +453,25 @@ impl<'m> Projector<'m> {
             row[OTHER_INCOME] = flows.other_income;
 
             // 3. Deaths, then service.
-            m.mortality
-                .fill_year(t, econ.mortality_k[t], &mut self.factors, &mut self.q);
-            self.deaths_and_service(&mut ledger);
+            self.deaths_and_service(t, econ.mortality_k[t], &mut ledger);
 
             // 4. Moves among the living.
             let mut awards = Awards::default();
-            if self.has_moves {
-                self.moves(t, wage, &mut awards, &mut ledger);
+            if self.has_disabled && m.moves.disability.any_nonzero {
+                self.disability(t, wage, &mut awards, &mut ledger);
+            }
+            if self.has_exits {
+                self.exits(t, &mut ledger);
             }
 
             // 5. Ageing.
-            let st = &mut self.state;
-            if self.ledger.is_some() {
-                ledger[0].left += st.active_n[ages - 1] + st.active_n[cells - 1];
-                ledger[1].left += st.vested_n[ages - 1] + st.vested_n[cells - 1];
-                ledger[2].left += st.disabled_n[ages - 1] + st.disabled_n[cells - 1];
-                ledger[3].left += st.retired_n[ages - 1] + st.retired_n[cells - 1];
+            if audit {
+                let co = &self.cohorts;
+                for (l, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
+                    l.left += co.window(k, 0, ages)[ages - 1] + co.window(k, 1, ages)[ages - 1];
+                }
             }
-            st.age_one_year();
+            self.cohorts.age_one_year();
 
             // 6. Indexation with the weights of year t+1.
             let ix = &m.indexation;
@@ -250,12 +479,14 @@ impl<'m> Projector<'m> {
                 + ix.wage_weight[t + 1] * econ.wage_growth[t]
                 + ix.price_weight[t + 1] * econ.inflation[t]
                 + ix.constant[t + 1];
-            for p in st.retired_pension.iter_mut() {
-                *p *= idx;
-            }
-            if self.has_disabled {
-                for p in st.disabled_pension.iter_mut() {
+            for s in 0..2 {
+                for p in self.cohorts.window_mut(R_P, s, ages) {
                     *p *= idx;
+                }
+                if self.has_disabled {
+                    for p in self.cohorts.window_mut(I_P, s, ages) {
+                        *p *= idx;
+                    }
                 }
             }
 
@@ -268,108 +499,200 @@ impl<'m> Projector<'m> {
             row[NEW_PENSIONS] = awards.count;
             row[AVERAGE_FIRST_PENSION] = ratio(awards.amount, awards.count);
             if let Some(l) = self.ledger.as_mut() {
-                let st = &self.state;
-                ledger[0].end = sum(&st.active_n);
-                ledger[1].end = sum(&st.vested_n);
-                ledger[2].end = sum(&st.disabled_n);
-                ledger[3].end = sum(&st.retired_n);
+                let co = &self.cohorts;
+                for (e, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
+                    e.end = co.total(k, ages);
+                }
                 l[t] = ledger;
             }
         }
         summary
     }
 
+    /// Fills `self.q` with sex `s`'s probabilities of dying in year index `t`.
+    #[inline]
+    fn fill_q(&mut self, t: usize, s: usize) {
+        let ages = self.q.len();
+        let mort = &self.model.mortality;
+        let det = &mort.q_det[(t * 2 + s) * ages..(t * 2 + s + 1) * ages];
+        let q = &mut self.q[..ages];
+        for &(from, to, g) in &self.beta_ranges {
+            let f = self.factors[g];
+            for (qx, d) in q[from..to].iter_mut().zip(&det[from..to]) {
+                *qx = (d * f).min(1.0);
+            }
+        }
+        q[ages - 1] = 1.0;
+    }
+
     /// Step 3: survival factors on every mass, then a year of service for surviving actives.
-    fn deaths_and_service(&mut self, ledger: &mut YearLedger) {
+    fn deaths_and_service(&mut self, t: usize, k: f64, ledger: &mut YearLedger) {
         let m = self.model;
-        let st = &mut self.state;
-        let q = &self.q;
+        let ages = m.frame.ages();
         let audit = self.ledger.is_some();
-        let wrel = &m.contributions.relative_wage;
-        let mut dead = [0.0; 4];
-        for c in 0..q.len() {
-            let p = 1.0 - q[c];
+        for (f, b) in self.factors.iter_mut().zip(&m.mortality.beta_values) {
+            *f = if k == 0.0 { 1.0 } else { (b * k).exp() };
+        }
+        let mi = m.mortality.disability_multiplier;
+        for s in 0..2 {
+            self.fill_q(t, s);
+            let q = &self.q[..ages];
+            let wrel = &m.contributions.relative_wage[s * ages..(s + 1) * ages];
+            let co = &mut self.cohorts;
             if audit {
-                dead[0] += st.active_n[c] * q[c];
-                dead[3] += st.retired_n[c] * q[c];
+                for (l, k) in [(0, A_N), (1, V_N), (3, R_N)] {
+                    ledger[l].deaths += dot(co.window(k, s, ages), q);
+                }
+                if self.has_disabled {
+                    ledger[2].deaths += co
+                        .window(I_N, s, ages)
+                        .iter()
+                        .zip(q)
+                        .map(|(n, q)| n * (mi * q).min(1.0))
+                        .sum::<f64>();
+                }
             }
-            let n = st.active_n[c] * p;
-            st.active_n[c] = n;
-            st.active_service[c] = st.active_service[c] * p + n;
-            st.active_wage[c] = st.active_wage[c] * p + n * wrel[c];
-            st.retired_n[c] *= p;
-            st.retired_pension[c] *= p;
-        }
-        if self.has_vested {
-            for c in 0..q.len() {
-                let p = 1.0 - q[c];
-                dead[1] += st.vested_n[c] * q[c];
-                st.vested_n[c] *= p;
-                st.vested_service[c] *= p;
-                st.vested_wage[c] *= p;
+            if self.track_records {
+                let [an, asv, aw] = co.windows_mut([A_N, A_S, A_W], s, ages);
+                for ((((n, sv), w), q), wr) in an.iter_mut().zip(asv).zip(aw).zip(q).zip(wrel) {
+                    let p = 1.0 - q;
+                    let alive = *n * p;
+                    *n = alive;
+                    *sv = *sv * p + alive;
+                    *w = *w * p + alive * wr;
+                }
+            } else {
+                for (n, q) in co.window_mut(A_N, s, ages).iter_mut().zip(q) {
+                    *n *= 1.0 - q;
+                }
             }
-        }
-        if self.has_disabled {
-            let mi = m.mortality.disability_multiplier;
-            for c in 0..q.len() {
-                let qi = (mi * q[c]).min(1.0);
-                dead[2] += st.disabled_n[c] * qi;
-                st.disabled_n[c] *= 1.0 - qi;
-                st.disabled_pension[c] *= 1.0 - qi;
+            let [rn, rp] = co.windows_mut([R_N, R_P], s, ages);
+            for ((n, pm), q) in rn.iter_mut().zip(rp.iter_mut()).zip(q) {
+                let p = 1.0 - q;
+                *n *= p;
+                *pm *= p;
             }
-        }
-        for (l, d) in ledger.iter_mut().zip(dead) {
-            l.deaths = d;
+            if self.has_vested {
+                let [vn, vs, vw] = co.windows_mut([V_N, V_S, V_W], s, ages);
+                for (((n, sv), w), q) in vn.iter_mut().zip(vs).zip(vw).zip(q) {
+                    let p = 1.0 - q;
+                    *n *= p;
+                    *sv *= p;
+                    *w *= p;
+                }
+            }
+            if self.has_disabled {
+                let [inn, ip] = co.windows_mut([I_N, I_P], s, ages);
+                for ((n, pm), q) in inn.iter_mut().zip(ip.iter_mut()).zip(q) {
+                    let p = 1.0 - (mi * q).min(1.0);
+                    *n *= p;
+                    *pm *= p;
+                }
+            }
         }
     }
 
-    /// Step 4: disability, exits (with vesting) and re-entry, all from the same
-    /// post-accrual stocks, with the rates of year index `t` and the wage `W_t`.
-    fn moves(&mut self, t: usize, wage: f64, awards: &mut Awards, ledger: &mut YearLedger) {
+    /// Step 4, disability: a share `δ` of the post-accrual actives becomes disabled with a
+    /// first pension by the formula (year index `t`, wage `W_t`, `w_rel[s,x]`), floored,
+    /// times `d_I`, without age adjustment. Exits and re-entry (in [`Self::exits`]) use
+    /// the same post-accrual stocks: `δ` is applied here as part of `1 − δ − ℓ`.
+    fn disability(&mut self, t: usize, wage: f64, awards: &mut Awards, ledger: &mut YearLedger) {
         let m = self.model;
-        let cells = m.frame.cells();
         let ages = m.frame.ages();
-        let mv = &m.moves;
-        let delta = mv.disability.year(t, cells);
-        let ell = mv.exit.year(t, cells);
-        let eta = mv.reentry.year(t, cells);
-        let vesting = mv.vesting_share[t];
+        let cells = m.frame.cells();
+        let delta = m.moves.disability.year(t, cells);
         let d_i = m.benefits.disability_factor[t];
-        let wrel = &m.contributions.relative_wage;
-        let st = &mut self.state;
-        for c in 0..cells {
-            let (an, as_, aw) = (st.active_n[c], st.active_service[c], st.active_wage[c]);
-            let (vn, vs, vw) = (st.vested_n[c], st.vested_service[c], st.vested_wage[c]);
-            let (d, l, e) = (delta[c], ell[c], eta[c]);
-            if an > 0.0 && d > 0.0 {
-                let to_i = d * an;
-                let record = Record {
-                    service: as_ / an,
-                    wage_index: if as_ > 0.0 { aw / as_ } else { wrel[c] },
-                    final_wage: wrel[c],
-                };
-                let p = m.benefits.floored_pension(t, wage, &record) * d_i;
-                st.disabled_n[c] += to_i;
-                st.disabled_pension[c] += to_i * p;
-                awards.add(to_i, p);
-                ledger[0].moved_out += to_i;
-                ledger[2].moved_in += to_i;
+        let has_exits = self.has_exits;
+        for s in 0..2 {
+            let wrel = &m.contributions.relative_wage[s * ages..(s + 1) * ages];
+            let delta = &delta[s * ages..(s + 1) * ages];
+            let co = &mut self.cohorts;
+            let [an, asv, aw, inn, ip] = co.windows_mut([A_N, A_S, A_W, I_N, I_P], s, ages);
+            for x in 0..ages {
+                let d = delta[x];
+                if d > 0.0 && an[x] > 0.0 {
+                    let to_i = d * an[x];
+                    let record = cell_record(an[x], asv[x], aw[x], wrel[x]);
+                    let p = m.benefits.floored_pension(t, wage, &record) * d_i;
+                    inn[x] += to_i;
+                    ip[x] += to_i * p;
+                    awards.add(to_i, p);
+                    ledger[0].moved_out += to_i;
+                    ledger[2].moved_in += to_i;
+                    if !has_exits {
+                        an[x] -= to_i;
+                        asv[x] *= 1.0 - d;
+                        aw[x] *= 1.0 - d;
+                    }
+                }
             }
-            let stay = 1.0 - d - l;
-            let to_v = vesting * l;
-            ledger[0].moved_out += l * an * vesting;
-            ledger[0].left += l * an * (1.0 - vesting);
-            ledger[1].moved_in += l * an * vesting;
-            ledger[1].moved_out += e * vn;
-            ledger[0].moved_in += e * vn;
-            st.active_n[c] = an * stay + e * vn;
-            st.active_service[c] = as_ * stay + e * vs;
-            st.active_wage[c] = aw * stay + e * vw;
-            st.vested_n[c] = vn * (1.0 - e) + to_v * an;
-            st.vested_service[c] = vs * (1.0 - e) + to_v * as_;
-            st.vested_wage[c] = vw * (1.0 - e) + to_v * aw;
         }
-        let _ = ages;
+    }
+
+    /// Step 4, exits and re-entry (and the removal of the disabled from `A` when
+    /// disability is on): `A ← A (1 − δ − ℓ) + η V`, `V ← V (1 − η) + v ℓ A`, all from the
+    /// post-accrual stocks.
+    fn exits(&mut self, t: usize, ledger: &mut YearLedger) {
+        let m = self.model;
+        let ages = m.frame.ages();
+        let cells = m.frame.cells();
+        let mv = &m.moves;
+        let vesting = mv.vesting_share[t];
+        let audit = self.ledger.is_some();
+        let with_disability = self.has_disabled && mv.disability.any_nonzero;
+        for s in 0..2 {
+            let range = s * ages..(s + 1) * ages;
+            let delta = &mv.disability.year(t, cells)[range.clone()];
+            let ell = &mv.exit.year(t, cells)[range.clone()];
+            let eta = &mv.reentry.year(t, cells)[range];
+            let co = &mut self.cohorts;
+            if audit {
+                let an = co.window(A_N, s, ages);
+                let vn = co.window(V_N, s, ages);
+                let leavers = dot(an, ell);
+                let back = dot(vn, eta);
+                ledger[0].moved_out += leavers * vesting;
+                ledger[0].left += leavers * (1.0 - vesting);
+                ledger[1].moved_in += leavers * vesting;
+                ledger[1].moved_out += back;
+                ledger[0].moved_in += back;
+            }
+            if self.has_vested {
+                let [an, asv, aw, vn, vs, vw] =
+                    co.windows_mut([A_N, A_S, A_W, V_N, V_S, V_W], s, ages);
+                for x in 0..ages {
+                    let d = if with_disability { delta[x] } else { 0.0 };
+                    let (l, e) = (ell[x], eta[x]);
+                    let stay = 1.0 - d - l;
+                    let to_v = vesting * l;
+                    let (a0, a1, a2) = (an[x], asv[x], aw[x]);
+                    let (v0, v1, v2) = (vn[x], vs[x], vw[x]);
+                    an[x] = a0 * stay + e * v0;
+                    asv[x] = a1 * stay + e * v1;
+                    aw[x] = a2 * stay + e * v2;
+                    vn[x] = v0 * (1.0 - e) + to_v * a0;
+                    vs[x] = v1 * (1.0 - e) + to_v * a1;
+                    vw[x] = v2 * (1.0 - e) + to_v * a2;
+                }
+            } else if self.track_records {
+                let [an, asv, aw] = co.windows_mut([A_N, A_S, A_W], s, ages);
+                for x in 0..ages {
+                    let d = if with_disability { delta[x] } else { 0.0 };
+                    let stay = 1.0 - d - ell[x];
+                    an[x] *= stay;
+                    asv[x] *= stay;
+                    aw[x] *= stay;
+                }
+            } else if with_disability {
+                for ((n, d), l) in co.window_mut(A_N, s, ages).iter_mut().zip(delta).zip(ell) {
+                    *n *= 1.0 - d - l;
+                }
+            } else {
+                for (n, l) in co.window_mut(A_N, s, ages).iter_mut().zip(ell) {
+                    *n *= 1.0 - l;
+                }
+            }
+        }
     }
 
     /// Step 7: retirement of actives and vested members and disability conversion, with
@@ -378,65 +701,91 @@ impl<'m> Projector<'m> {
         let m = self.model;
         let ages = m.frame.ages();
         let cells = m.frame.cells();
-        let r = &m.retirement;
-        let rate = r.rate.year(t1, cells);
-        let early = r.early_rate.year(t1, cells);
-        let vrate = r.vested_rate.year(t1, cells);
-        let vearly = r.vested_early_rate.year(t1, cells);
-        let wrel = &m.contributions.relative_wage;
         let b = &m.benefits;
-        let st = &mut self.state;
+        let replacement = b.formula == crate::benefits::Formula::Replacement;
+        let (has_vested, has_disabled) = (self.has_vested, self.has_disabled);
         for s in 0..2 {
-            let ra = whole_age(r.age[s][t1]);
-            let conversion = match &m.moves.conversion_age {
-                Some(a) => whole_age(a[s][t1]),
-                None => ra,
-            };
-            for x in 0..ages {
-                let c = s * ages + x;
-                let final_wage = wrel[s * ages + x.saturating_sub(1)];
-                let factor = b.age_factor(t1, x, ra);
-                let rho = if x >= ra { rate[c] } else { early[c] };
-                let an = st.active_n[c];
-                if rho > 0.0 && an > 0.0 {
-                    let record =
-                        cell_record(an, st.active_service[c], st.active_wage[c], final_wage);
-                    let p = b.floored_pension(t1, wage, &record) * factor;
-                    let n = rho * an;
-                    st.retired_n[c] += n;
-                    st.retired_pension[c] += n * p;
-                    st.active_n[c] = an - n;
-                    st.active_service[c] *= 1.0 - rho;
-                    st.active_wage[c] *= 1.0 - rho;
-                    awards.add(n, p);
-                    ledger[0].moved_out += n;
-                    ledger[3].moved_in += n;
+            let range = t1 * cells + s * ages..t1 * cells + (s + 1) * ages;
+            let rate = &self.retire_rate[range.clone()];
+            let vrate = &self.vested_retire_rate[range.clone()];
+            let factor = &self.start_factor[range];
+            let wrel = &m.contributions.relative_wage[s * ages..(s + 1) * ages];
+            let from = self.retire_from[t1][s];
+            let co = &mut self.cohorts;
+            if replacement {
+                // p = max(rr W w_rel[s,x−1], f W) × adjustment: no records needed.
+                let rr = b.replacement_rate[t1] * wage;
+                let floor = b.floor[t1] * wage;
+                let [an, rn, rp] = co.windows_mut([A_N, R_N, R_P], s, ages);
+                let (mut count, mut amount) = (0.0, 0.0);
+                for x in from.max(1)..ages {
+                    let n = rate[x] * an[x];
+                    let p = (rr * wrel[x - 1]).max(floor) * factor[x];
+                    rn[x] += n;
+                    rp[x] += n * p;
+                    an[x] -= n;
+                    count += n;
+                    amount += n * p;
                 }
-                if self.has_vested {
-                    let rho_v = if x >= ra { vrate[c] } else { vearly[c] };
-                    let vn = st.vested_n[c];
-                    if rho_v > 0.0 && vn > 0.0 {
-                        let record =
-                            cell_record(vn, st.vested_service[c], st.vested_wage[c], final_wage);
-                        let p = b.floored_pension(t1, wage, &record) * factor;
-                        let n = rho_v * vn;
-                        st.retired_n[c] += n;
-                        st.retired_pension[c] += n * p;
-                        st.vested_n[c] = vn - n;
-                        st.vested_service[c] *= 1.0 - rho_v;
-                        st.vested_wage[c] *= 1.0 - rho_v;
+                awards.count += count;
+                awards.amount += amount;
+                ledger[0].moved_out += count;
+                ledger[3].moved_in += count;
+            } else {
+                let [an, asv, aw, rn, rp] = co.windows_mut([A_N, A_S, A_W, R_N, R_P], s, ages);
+                for x in from..ages {
+                    let (rho, n0) = (rate[x], an[x]);
+                    if rho > 0.0 && n0 > 0.0 {
+                        let final_wage = wrel[x.saturating_sub(1)];
+                        let record = cell_record(n0, asv[x], aw[x], final_wage);
+                        let p = b.floored_pension(t1, wage, &record) * factor[x];
+                        let n = rho * n0;
+                        rn[x] += n;
+                        rp[x] += n * p;
+                        an[x] = n0 - n;
+                        asv[x] *= 1.0 - rho;
+                        aw[x] *= 1.0 - rho;
+                        awards.add(n, p);
+                        ledger[0].moved_out += n;
+                        ledger[3].moved_in += n;
+                    }
+                }
+            }
+            if has_vested {
+                let [vn, vs, vw, rn, rp] = co.windows_mut([V_N, V_S, V_W, R_N, R_P], s, ages);
+                for x in from..ages {
+                    let (rho, n0) = (vrate[x], vn[x]);
+                    if rho > 0.0 && n0 > 0.0 {
+                        let final_wage = wrel[x.saturating_sub(1)];
+                        let record = cell_record(n0, vs[x], vw[x], final_wage);
+                        let p = b.floored_pension(t1, wage, &record) * factor[x];
+                        let n = rho * n0;
+                        rn[x] += n;
+                        rp[x] += n * p;
+                        vn[x] = n0 - n;
+                        vs[x] *= 1.0 - rho;
+                        vw[x] *= 1.0 - rho;
                         awards.add(n, p);
                         ledger[1].moved_out += n;
                         ledger[3].moved_in += n;
                     }
                 }
-                if self.has_disabled && x >= conversion && st.disabled_n[c] > 0.0 {
-                    ledger[2].moved_out += st.disabled_n[c];
-                    ledger[3].moved_in += st.disabled_n[c];
-                    st.retired_n[c] += st.disabled_n[c];
-                    st.retired_pension[c] += st.disabled_pension[c];
-                    st.disabled_n[c] = 0.0;
-                    st.disabled_pension[c] = 0.0;
+            }
+            if has_disabled {
+                let conversion = match &m.moves.conversion_age {
+                    Some(a) => whole_age(a[s][t1]),
+                    None => whole_age(m.retirement.age[s][t1]),
+                };
+                let [inn, ip, rn, rp] = co.windows_mut([I_N, I_P, R_N, R_P], s, ages);
+                for x in conversion.min(ages)..ages {
+                    if inn[x] > 0.0 {
+                        ledger[2].moved_out += inn[x];
+                        ledger[3].moved_in += inn[x];
+                        rn[x] += inn[x];
+                        rp[x] += ip[x];
+                        inn[x] = 0.0;
+                        ip[x] = 0.0;
+                    }
                 }
             }
         }
@@ -446,15 +795,13 @@ impl<'m> Projector<'m> {
     fn entrants(&mut self, t1: usize, wage: f64, growth: f64, ledger: &mut YearLedger) {
         let m = self.model;
         let ages = m.frame.ages();
-        let st = &mut self.state;
         let e = &m.entrants;
         let total = e.count[t1] * growth;
+        let co = &mut self.cohorts;
         if total > 0.0 {
             for s in 0..2 {
-                let share = sex_share(e.male_share[t1], s);
-                let n = total * share;
-                let cells = &mut st.active_n[s * ages..(s + 1) * ages];
-                for (a, w) in cells.iter_mut().zip(&e.profile[s]) {
+                let n = total * sex_share(e.male_share[t1], s);
+                for (a, w) in co.window_mut(A_N, s, ages).iter_mut().zip(&e.profile[s]) {
                     *a += n * w;
                 }
             }
@@ -466,10 +813,11 @@ impl<'m> Projector<'m> {
                 let pension = pe.pension[t1] * wage;
                 for s in 0..2 {
                     let n = total * sex_share(pe.male_share[t1], s);
+                    let [rn, rp] = co.windows_mut([R_N, R_P], s, ages);
                     for x in 0..ages {
                         let k = n * pe.profile[s][x];
-                        st.retired_n[s * ages + x] += k;
-                        st.retired_pension[s * ages + x] += k * pension;
+                        rn[x] += k;
+                        rp[x] += k * pension;
                     }
                 }
                 ledger[3].entered += total;

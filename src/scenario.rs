@@ -414,8 +414,14 @@ fn read_mortality(root: &Section, frame: Frame) -> Mortality {
             "missing mortality: give `table` (a CSV life table) or `gompertz`",
         ),
         (Some(n), None) => {
-            if let Some(t) = read_age_csv(r, n, &s.key("table"), frame.max_age, Bounds::PROBABILITY)
-            {
+            if let Some(t) = read_age_csv(
+                r,
+                n,
+                &s.key("table"),
+                frame.max_age,
+                Bounds::PROBABILITY,
+                LastAge::Dies,
+            ) {
                 q0 = t;
             }
         }
@@ -460,14 +466,24 @@ fn read_mortality(root: &Section, frame: Frame) -> Mortality {
     )
 }
 
+/// What a CSV table without a row for `max_age` holds there.
+#[derive(Clone, Copy)]
+enum LastAge {
+    /// A life table: nobody survives past ω (`q0[ω] = 1`).
+    Dies,
+    /// An age profile: no weight at an age the table does not give.
+    Empty,
+}
+
 /// Reads a CSV table `age,male,female` with a row for each age `0..max_age` at least
-/// (a row for `max_age` is optional and filled by the last row otherwise).
+/// (a row for `max_age` is optional: `q = 1` for a life table, no weight for a profile).
 fn read_age_csv(
     r: &Reader,
     node: &Node,
     key: &str,
     max_age: usize,
     bounds: Bounds,
+    last_age: LastAge,
 ) -> Option<[Vec<f64>; 2]> {
     let Value::Str(name) = &node.value else {
         r.error(Some(node.loc), key, "expected a CSV file name (a string)");
@@ -538,6 +554,8 @@ fn read_age_csv(
                         line,
                         format!("{} value at age {age} is not {}", SEXES[s], bounds.what),
                     );
+                    // The age is given (badly): not also reported as missing.
+                    out[s][age] = 0.0;
                     ok = false;
                 }
             }
@@ -556,7 +574,10 @@ fn read_age_csv(
             ok = false;
         }
         if column[max_age].is_nan() {
-            column[max_age] = column[max_age - 1];
+            column[max_age] = match last_age {
+                LastAge::Dies => 1.0,
+                LastAge::Empty => 0.0,
+            };
         }
     }
     ok.then_some(out)
@@ -571,9 +592,14 @@ fn read_profile(r: &Reader, node: &Node, key: &str, frame: Frame) -> [Vec<f64>; 
             let p = Section::sub_of(r, node, key);
             p.has("table");
             p.finish();
-            if let Some(tab) =
-                read_age_csv(r, file, &document::join(key, "table"), frame.max_age, COUNT)
-            {
+            if let Some(tab) = read_age_csv(
+                r,
+                file,
+                &document::join(key, "table"),
+                frame.max_age,
+                COUNT,
+                LastAge::Empty,
+            ) {
                 for s in 0..2 {
                     out[s] = Profile::Table(tab[s].clone()).weights(ages);
                 }
@@ -587,7 +613,7 @@ fn read_profile(r: &Reader, node: &Node, key: &str, frame: Frame) -> [Vec<f64>; 
             let u = Section::sub_of(r, u, &p.key("uniform"));
             let from = u.required_number("from", AGE) as usize;
             let to = u.required_number("to", AGE) as usize;
-            if to < from {
+            if to < from && u.has("to") && u.has("from") {
                 r.error(u.loc(), &u.key("to"), "`to` is below `from`");
             }
             u.finish();
@@ -601,7 +627,7 @@ fn read_profile(r: &Reader, node: &Node, key: &str, frame: Frame) -> [Vec<f64>; 
             );
             let from = u.required_number("from", AGE) as usize;
             let to = u.required_number("to", AGE) as usize;
-            if to < from {
+            if to < from && u.has("to") && u.has("from") {
                 r.error(u.loc(), &u.key("to"), "`to` is below `from`");
             }
             u.finish();
@@ -766,7 +792,7 @@ fn read_moves(root: &Section, frame: Frame) -> Moves {
         let t = i / cells;
         let c = i % cells;
         r.error(
-            e.loc(),
+            e.get("rate").map(|n| n.loc).or(e.loc()),
             &e.key("rate"),
             format!(
                 "disability rate + exit rate is {sum} > 1 in {} for {} aged {}",
