@@ -139,7 +139,9 @@ impl Tally {
         }
     }
 
-    /// Quantile `p` of series `s` (see the module docs for the method).
+    /// Quantile `p` of series `s` (see the module docs for the method): the type-7
+    /// interpolation between the estimated order statistics `⌊h⌋` and `⌊h⌋ + 1`,
+    /// `h = p (n − 1)`.
     pub fn quantile(&self, grid: &Grid, s: usize, p: f64) -> f64 {
         if self.n == 0 {
             return f64::NAN;
@@ -147,13 +149,27 @@ impl Tally {
         if self.min[s] == self.max[s] {
             return self.min[s];
         }
-        let rank = p * (self.n - 1) as f64;
+        let h = p * (self.n - 1) as f64;
+        let k = h.floor() as u64;
+        let frac = h - k as f64;
+        let lo = self.order_statistic(grid, s, k);
+        let hi = if frac > 0.0 && k + 1 < self.n {
+            self.order_statistic(grid, s, k + 1)
+        } else {
+            lo
+        };
+        lo + frac * (hi - lo)
+    }
+
+    /// Estimate of the `k`-th smallest value (0-based): the values of a bin are taken as
+    /// evenly spread across it; the result is clamped to the exact extremes.
+    fn order_statistic(&self, grid: &Grid, s: usize, k: u64) -> f64 {
         let counts = &self.counts[s * BINS..(s + 1) * BINS];
         let mut before = 0u64;
         for (b, &c) in counts.iter().enumerate() {
             let c = c as u64;
-            if c > 0 && (before + c) as f64 > rank {
-                let inside = (rank - before as f64 + 0.5) / c as f64;
+            if before + c > k {
+                let inside = ((k - before) as f64 + 0.5) / c as f64;
                 let x = grid.lo[s] + grid.width[s] * (b as f64 + inside);
                 return x.clamp(self.min[s], self.max[s]);
             }
