@@ -14,7 +14,7 @@
 //! a quantile is located by rank (type 7: position `p (n − 1)`) in the cumulative counts
 //! and interpolated inside its bin, then clamped to the exact minimum and maximum. The
 //! error of any quantile that falls inside the binned range is at most one bin width,
-//! `1.5 × pilot span / BINS` (0.037 % of the pilot's span). Values outside the widened
+//! `1.5 × pilot span / BINS` (0.073 % of the pilot's span). Values outside the widened
 //! range go to the end bins.
 
 /// Statistics reported for every series, in the order of `summary.csv`.
@@ -24,7 +24,7 @@ pub const STATS: [&str; 11] = [
 /// Probabilities of the quantile statistics (after mean and sd).
 pub const QUANTILES: [f64; 9] = [0.01, 0.05, 0.10, 0.25, 0.50, 0.75, 0.90, 0.95, 0.99];
 /// Bins per series.
-pub const BINS: usize = 4096;
+pub const BINS: usize = 2048;
 
 /// Fixed bins of every series, set once per run from a pilot.
 #[derive(Clone, Debug, PartialEq)]

@@ -229,7 +229,11 @@ pub fn run_json(model: &Model, info: &RunInfo, summary: &crate::aggregate::Summa
             "p_depleted_by_horizon": summary.p_depleted_by(years - 1),
         },
         "path_measures": measures,
-        "quantile_method": "fixed bins from a pilot of the first 1024 paths; error at most one bin width (1.5 x pilot span / 4096)",
+        "quantile_method": format!(
+            "fixed bins from a pilot of the first {} paths; error at most one bin width (1.5 x pilot span / {})",
+            crate::montecarlo::BLOCK,
+            crate::aggregate::BINS
+        ),
     });
     let mut s = serde_json::to_string_pretty(&v).expect("JSON");
     s.push('\n');

@@ -107,6 +107,24 @@ struct Cohorts {
     span: usize,
     base: usize,
     arrays: [Vec<f64>; 10],
+    /// For each state (A, V, I, R) and sex, the half-open age range outside which every
+    /// mass is exactly zero: loops skip the ages nobody can be at.
+    live: [[(usize, usize); 2]; 4],
+}
+
+/// State (A, V, I, R) of each mass array.
+const STATE_OF: [usize; 10] = [0, 0, 0, 1, 1, 1, 2, 2, 3, 3];
+const A: usize = 0;
+const V: usize = 1;
+const I: usize = 2;
+const R: usize = 3;
+
+/// First and one-past-last index of the non-zero entries (`(0, 0)` when all are zero).
+fn nonzero_range(v: &[f64]) -> (usize, usize) {
+    match v.iter().position(|x| *x != 0.0) {
+        Some(lo) => (lo, v.iter().rposition(|x| *x != 0.0).unwrap_or(lo) + 1),
+        None => (0, 0),
+    }
 }
 
 /// Positions of the ten mass arrays in [`Cohorts::arrays`].
@@ -128,7 +146,39 @@ impl Cohorts {
             span,
             base: years,
             arrays: std::array::from_fn(|_| vec![0.0; 2 * span]),
+            live: [[(0, 0); 2]; 4],
         }
+    }
+
+    /// The live age range of `state` for sex `s`.
+    #[inline]
+    fn live(&self, state: usize, s: usize) -> (usize, usize) {
+        self.live[state][s]
+    }
+
+    /// Widens a live range to cover `lo..hi`.
+    #[inline]
+    fn widen(&mut self, state: usize, s: usize, (lo, hi): (usize, usize)) {
+        if lo >= hi {
+            return;
+        }
+        let r = &mut self.live[state][s];
+        *r = if r.0 >= r.1 {
+            (lo, hi)
+        } else {
+            (r.0.min(lo), r.1.max(hi))
+        };
+    }
+
+    /// Narrows the top of a live range past trailing cells whose count is exactly zero.
+    #[inline]
+    fn trim_top(&mut self, state: usize, count: usize, s: usize, ages: usize) {
+        let (lo, mut hi) = self.live[state][s];
+        let w = self.window(count, s, ages);
+        while hi > lo && w[hi - 1] == 0.0 {
+            hi -= 1;
+        }
+        self.live[state][s] = if hi > lo { (lo, hi) } else { (0, 0) };
     }
 
     /// The age window `0..ages` of array `k` for sex `s`.
@@ -160,15 +210,31 @@ impl Cohorts {
         })
     }
 
-    /// Σ of array `k` over both sexes' windows.
+    /// Σ of array `k` over both sexes' live ranges.
     #[inline]
     fn total(&self, k: usize, ages: usize) -> f64 {
-        sum(self.window(k, 0, ages)) + sum(self.window(k, 1, ages))
+        let mut total = 0.0;
+        for s in 0..2 {
+            let (lo, hi) = self.live(STATE_OF[k], s);
+            total += sum(&self.window(k, s, ages)[lo..hi]);
+        }
+        total
     }
 
     /// Resets to the initial stocks (only the arrays in use are touched).
     fn load(&mut self, initial: &State, years: usize, used: &[bool; 10]) {
         self.base = years;
+        let ages = initial.ages;
+        for (state, n) in [
+            (A, &initial.active_n),
+            (V, &initial.vested_n),
+            (I, &initial.disabled_n),
+            (R, &initial.retired_n),
+        ] {
+            for s in 0..2 {
+                self.live[state][s] = nonzero_range(&n[s * ages..(s + 1) * ages]);
+            }
+        }
         let ages = initial.ages;
         let sources: [&Vec<f64>; 10] = [
             &initial.active_n,
@@ -198,8 +264,16 @@ impl Cohorts {
     /// One year older: the window slides down by one slot; the new age-0 slots are empty
     /// (they were never used) and the old age-ω slots fall out of the window.
     #[inline]
-    fn age_one_year(&mut self) {
+    fn age_one_year(&mut self, ages: usize) {
         self.base -= 1;
+        for r in self.live.iter_mut().flatten() {
+            if r.0 < r.1 {
+                *r = (r.0 + 1, (r.1 + 1).min(ages));
+                if r.0 >= r.1 {
+                    *r = (0, 0);
+                }
+            }
+        }
     }
 
     /// The stocks as an age-indexed [`State`].
@@ -246,6 +320,8 @@ pub struct Projector<'m> {
     /// Age ranges of equal β: (from, to, index into beta values).
     beta_ranges: Vec<(usize, usize, usize)>,
     factors: Vec<f64>,
+    /// Ages at which entrants arrive, by sex.
+    entry_range: [(usize, usize); 2],
     has_vested: bool,
     has_disabled: bool,
     has_exits: bool,
@@ -352,6 +428,10 @@ impl<'m> Projector<'m> {
             start_factor,
             beta_ranges,
             factors: vec![0.0; model.mortality.beta_values.len()],
+            entry_range: [
+                nonzero_range(&model.entrants.profile[0]),
+                nonzero_range(&model.entrants.profile[1]),
+            ],
             has_vested,
             has_disabled,
             has_exits: moves.exit.any_nonzero || moves.reentry.any_nonzero,
@@ -403,8 +483,14 @@ impl<'m> Projector<'m> {
             // 1. Flows on start-of-year stocks.
             let wrel = &m.contributions.relative_wage;
             let contributors = co.total(A_N, ages);
-            let wage_base = dot(co.window(A_N, 0, ages), &wrel[..ages])
-                + dot(co.window(A_N, 1, ages), &wrel[ages..]);
+            let mut wage_base = 0.0;
+            for s in 0..2 {
+                let (lo, hi) = co.live(A, s);
+                wage_base += dot(
+                    &co.window(A_N, s, ages)[lo..hi],
+                    &wrel[s * ages + lo..s * ages + hi],
+                );
+            }
             let contributions =
                 wage * m.contributions.rate[t] * m.contributions.collection_rate[t] * wage_base;
             let retired = co.total(R_N, ages);
@@ -471,7 +557,7 @@ impl<'m> Projector<'m> {
                     l.left += co.window(k, 0, ages)[ages - 1] + co.window(k, 1, ages)[ages - 1];
                 }
             }
-            self.cohorts.age_one_year();
+            self.cohorts.age_one_year(ages);
 
             // 6. Indexation with the weights of year t+1.
             let ix = &m.indexation;
@@ -480,11 +566,13 @@ impl<'m> Projector<'m> {
                 + ix.price_weight[t + 1] * econ.inflation[t]
                 + ix.constant[t + 1];
             for s in 0..2 {
-                for p in self.cohorts.window_mut(R_P, s, ages) {
+                let (lo, hi) = self.cohorts.live(R, s);
+                for p in &mut self.cohorts.window_mut(R_P, s, ages)[lo..hi] {
                     *p *= idx;
                 }
                 if self.has_disabled {
-                    for p in self.cohorts.window_mut(I_P, s, ages) {
+                    let (lo, hi) = self.cohorts.live(I, s);
+                    for p in &mut self.cohorts.window_mut(I_P, s, ages)[lo..hi] {
                         *p *= idx;
                     }
                 }
@@ -552,9 +640,12 @@ impl<'m> Projector<'m> {
                         .sum::<f64>();
                 }
             }
+            let (lo, hi) = co.live(A, s);
+            let (qa, wa) = (&q[lo..hi], &wrel[lo..hi]);
             if self.track_records {
                 let [an, asv, aw] = co.windows_mut([A_N, A_S, A_W], s, ages);
-                for ((((n, sv), w), q), wr) in an.iter_mut().zip(asv).zip(aw).zip(q).zip(wrel) {
+                let (an, asv, aw) = (&mut an[lo..hi], &mut asv[lo..hi], &mut aw[lo..hi]);
+                for ((((n, sv), w), q), wr) in an.iter_mut().zip(asv).zip(aw).zip(qa).zip(wa) {
                     let p = 1.0 - q;
                     let alive = *n * p;
                     *n = alive;
@@ -562,19 +653,26 @@ impl<'m> Projector<'m> {
                     *w = *w * p + alive * wr;
                 }
             } else {
-                for (n, q) in co.window_mut(A_N, s, ages).iter_mut().zip(q) {
+                for (n, q) in co.window_mut(A_N, s, ages)[lo..hi].iter_mut().zip(qa) {
                     *n *= 1.0 - q;
                 }
             }
+            let (lo, hi) = co.live(R, s);
             let [rn, rp] = co.windows_mut([R_N, R_P], s, ages);
-            for ((n, pm), q) in rn.iter_mut().zip(rp.iter_mut()).zip(q) {
+            for ((n, pm), q) in rn[lo..hi].iter_mut().zip(&mut rp[lo..hi]).zip(&q[lo..hi]) {
                 let p = 1.0 - q;
                 *n *= p;
                 *pm *= p;
             }
             if self.has_vested {
+                let (lo, hi) = co.live(V, s);
                 let [vn, vs, vw] = co.windows_mut([V_N, V_S, V_W], s, ages);
-                for (((n, sv), w), q) in vn.iter_mut().zip(vs).zip(vw).zip(q) {
+                for (((n, sv), w), q) in vn[lo..hi]
+                    .iter_mut()
+                    .zip(&mut vs[lo..hi])
+                    .zip(&mut vw[lo..hi])
+                    .zip(&q[lo..hi])
+                {
                     let p = 1.0 - q;
                     *n *= p;
                     *sv *= p;
@@ -582,8 +680,9 @@ impl<'m> Projector<'m> {
                 }
             }
             if self.has_disabled {
+                let (lo, hi) = co.live(I, s);
                 let [inn, ip] = co.windows_mut([I_N, I_P], s, ages);
-                for ((n, pm), q) in inn.iter_mut().zip(ip.iter_mut()).zip(q) {
+                for ((n, pm), q) in inn[lo..hi].iter_mut().zip(&mut ip[lo..hi]).zip(&q[lo..hi]) {
                     let p = 1.0 - (mi * q).min(1.0);
                     *n *= p;
                     *pm *= p;
@@ -595,7 +694,7 @@ impl<'m> Projector<'m> {
     /// Step 4, disability: a share `δ` of the post-accrual actives becomes disabled with a
     /// first pension by the formula (year index `t`, wage `W_t`, `w_rel[s,x]`), floored,
     /// times `d_I`, without age adjustment. Exits and re-entry (in [`Self::exits`]) use
-    /// the same post-accrual stocks: `δ` is applied here as part of `1 − δ − ℓ`.
+    /// the same post-accrual stocks: `δ` is applied there as part of `1 − δ − ℓ`.
     fn disability(&mut self, t: usize, wage: f64, awards: &mut Awards, ledger: &mut YearLedger) {
         let m = self.model;
         let ages = m.frame.ages();
@@ -607,8 +706,9 @@ impl<'m> Projector<'m> {
             let wrel = &m.contributions.relative_wage[s * ages..(s + 1) * ages];
             let delta = &delta[s * ages..(s + 1) * ages];
             let co = &mut self.cohorts;
+            let (lo, hi) = co.live(A, s);
             let [an, asv, aw, inn, ip] = co.windows_mut([A_N, A_S, A_W, I_N, I_P], s, ages);
-            for x in 0..ages {
+            for x in lo..hi {
                 let d = delta[x];
                 if d > 0.0 && an[x] > 0.0 {
                     let to_i = d * an[x];
@@ -626,6 +726,7 @@ impl<'m> Projector<'m> {
                     }
                 }
             }
+            co.widen(I, s, (lo, hi));
         }
     }
 
@@ -657,10 +758,13 @@ impl<'m> Projector<'m> {
                 ledger[1].moved_out += back;
                 ledger[0].moved_in += back;
             }
+            let (lo, hi) = co.live(A, s);
             if self.has_vested {
+                let (vlo, vhi) = co.live(V, s);
+                let (lo, hi) = if vlo < vhi { (lo.min(vlo), hi.max(vhi)) } else { (lo, hi) };
                 let [an, asv, aw, vn, vs, vw] =
                     co.windows_mut([A_N, A_S, A_W, V_N, V_S, V_W], s, ages);
-                for x in 0..ages {
+                for x in lo..hi {
                     let d = if with_disability { delta[x] } else { 0.0 };
                     let (l, e) = (ell[x], eta[x]);
                     let stay = 1.0 - d - l;
@@ -674,9 +778,11 @@ impl<'m> Projector<'m> {
                     vs[x] = v1 * (1.0 - e) + to_v * a1;
                     vw[x] = v2 * (1.0 - e) + to_v * a2;
                 }
+                co.widen(A, s, (lo, hi));
+                co.widen(V, s, (lo, hi));
             } else if self.track_records {
                 let [an, asv, aw] = co.windows_mut([A_N, A_S, A_W], s, ages);
-                for x in 0..ages {
+                for x in lo..hi {
                     let d = if with_disability { delta[x] } else { 0.0 };
                     let stay = 1.0 - d - ell[x];
                     an[x] *= stay;
@@ -684,11 +790,13 @@ impl<'m> Projector<'m> {
                     aw[x] *= stay;
                 }
             } else if with_disability {
-                for ((n, d), l) in co.window_mut(A_N, s, ages).iter_mut().zip(delta).zip(ell) {
+                let an = &mut co.window_mut(A_N, s, ages)[lo..hi];
+                for ((n, d), l) in an.iter_mut().zip(&delta[lo..hi]).zip(&ell[lo..hi]) {
                     *n *= 1.0 - d - l;
                 }
             } else {
-                for (n, l) in co.window_mut(A_N, s, ages).iter_mut().zip(ell) {
+                let an = &mut co.window_mut(A_N, s, ages)[lo..hi];
+                for (n, l) in an.iter_mut().zip(&ell[lo..hi]) {
                     *n *= 1.0 - l;
                 }
             }
@@ -712,63 +820,74 @@ impl<'m> Projector<'m> {
             let wrel = &m.contributions.relative_wage[s * ages..(s + 1) * ages];
             let from = self.retire_from[t1][s];
             let co = &mut self.cohorts;
-            if replacement {
-                // p = max(rr W w_rel[s,x−1], f W) × adjustment: no records needed.
-                let rr = b.replacement_rate[t1] * wage;
-                let floor = b.floor[t1] * wage;
-                let [an, rn, rp] = co.windows_mut([A_N, R_N, R_P], s, ages);
-                let (mut count, mut amount) = (0.0, 0.0);
-                for x in from.max(1)..ages {
-                    let n = rate[x] * an[x];
-                    let p = (rr * wrel[x - 1]).max(floor) * factor[x];
-                    rn[x] += n;
-                    rp[x] += n * p;
-                    an[x] -= n;
-                    count += n;
-                    amount += n * p;
-                }
-                awards.count += count;
-                awards.amount += amount;
-                ledger[0].moved_out += count;
-                ledger[3].moved_in += count;
-            } else {
-                let [an, asv, aw, rn, rp] = co.windows_mut([A_N, A_S, A_W, R_N, R_P], s, ages);
-                for x in from..ages {
-                    let (rho, n0) = (rate[x], an[x]);
-                    if rho > 0.0 && n0 > 0.0 {
-                        let final_wage = wrel[x.saturating_sub(1)];
-                        let record = cell_record(n0, asv[x], aw[x], final_wage);
-                        let p = b.floored_pension(t1, wage, &record) * factor[x];
-                        let n = rho * n0;
+            let (alo, ahi) = co.live(A, s);
+            let lo = from.max(alo).max(1);
+            if lo < ahi {
+                if replacement {
+                    // p = max(rr W w_rel[s,x−1], f W) × adjustment: no records needed.
+                    let rr = b.replacement_rate[t1] * wage;
+                    let floor = b.floor[t1] * wage;
+                    let [an, rn, rp] = co.windows_mut([A_N, R_N, R_P], s, ages);
+                    let (mut count, mut amount) = (0.0, 0.0);
+                    for x in lo..ahi {
+                        let n = rate[x] * an[x];
+                        let p = (rr * wrel[x - 1]).max(floor) * factor[x];
                         rn[x] += n;
                         rp[x] += n * p;
-                        an[x] = n0 - n;
-                        asv[x] *= 1.0 - rho;
-                        aw[x] *= 1.0 - rho;
-                        awards.add(n, p);
-                        ledger[0].moved_out += n;
-                        ledger[3].moved_in += n;
+                        an[x] -= n;
+                        count += n;
+                        amount += n * p;
+                    }
+                    awards.count += count;
+                    awards.amount += amount;
+                    ledger[0].moved_out += count;
+                    ledger[3].moved_in += count;
+                } else {
+                    let [an, asv, aw, rn, rp] =
+                        co.windows_mut([A_N, A_S, A_W, R_N, R_P], s, ages);
+                    for x in lo..ahi {
+                        let (rho, n0) = (rate[x], an[x]);
+                        if rho > 0.0 && n0 > 0.0 {
+                            let record = cell_record(n0, asv[x], aw[x], wrel[x - 1]);
+                            let p = b.floored_pension(t1, wage, &record) * factor[x];
+                            let n = rho * n0;
+                            rn[x] += n;
+                            rp[x] += n * p;
+                            an[x] = n0 - n;
+                            asv[x] *= 1.0 - rho;
+                            aw[x] *= 1.0 - rho;
+                            awards.add(n, p);
+                            ledger[0].moved_out += n;
+                            ledger[3].moved_in += n;
+                        }
                     }
                 }
+                co.widen(R, s, (lo, ahi));
+                co.trim_top(A, A_N, s, ages);
             }
             if has_vested {
-                let [vn, vs, vw, rn, rp] = co.windows_mut([V_N, V_S, V_W, R_N, R_P], s, ages);
-                for x in from..ages {
-                    let (rho, n0) = (vrate[x], vn[x]);
-                    if rho > 0.0 && n0 > 0.0 {
-                        let final_wage = wrel[x.saturating_sub(1)];
-                        let record = cell_record(n0, vs[x], vw[x], final_wage);
-                        let p = b.floored_pension(t1, wage, &record) * factor[x];
-                        let n = rho * n0;
-                        rn[x] += n;
-                        rp[x] += n * p;
-                        vn[x] = n0 - n;
-                        vs[x] *= 1.0 - rho;
-                        vw[x] *= 1.0 - rho;
-                        awards.add(n, p);
-                        ledger[1].moved_out += n;
-                        ledger[3].moved_in += n;
+                let (vlo, vhi) = co.live(V, s);
+                let lo = from.max(vlo).max(1);
+                if lo < vhi {
+                    let [vn, vs, vw, rn, rp] = co.windows_mut([V_N, V_S, V_W, R_N, R_P], s, ages);
+                    for x in lo..vhi {
+                        let (rho, n0) = (vrate[x], vn[x]);
+                        if rho > 0.0 && n0 > 0.0 {
+                            let record = cell_record(n0, vs[x], vw[x], wrel[x - 1]);
+                            let p = b.floored_pension(t1, wage, &record) * factor[x];
+                            let n = rho * n0;
+                            rn[x] += n;
+                            rp[x] += n * p;
+                            vn[x] = n0 - n;
+                            vs[x] *= 1.0 - rho;
+                            vw[x] *= 1.0 - rho;
+                            awards.add(n, p);
+                            ledger[1].moved_out += n;
+                            ledger[3].moved_in += n;
+                        }
                     }
+                    co.widen(R, s, (lo, vhi));
+                    co.trim_top(V, V_N, s, ages);
                 }
             }
             if has_disabled {
@@ -776,16 +895,22 @@ impl<'m> Projector<'m> {
                     Some(a) => whole_age(a[s][t1]),
                     None => whole_age(m.retirement.age[s][t1]),
                 };
-                let [inn, ip, rn, rp] = co.windows_mut([I_N, I_P, R_N, R_P], s, ages);
-                for x in conversion.min(ages)..ages {
-                    if inn[x] > 0.0 {
-                        ledger[2].moved_out += inn[x];
-                        ledger[3].moved_in += inn[x];
-                        rn[x] += inn[x];
-                        rp[x] += ip[x];
-                        inn[x] = 0.0;
-                        ip[x] = 0.0;
+                let (ilo, ihi) = co.live(I, s);
+                let lo = conversion.max(ilo);
+                if lo < ihi {
+                    let [inn, ip, rn, rp] = co.windows_mut([I_N, I_P, R_N, R_P], s, ages);
+                    for x in lo..ihi {
+                        if inn[x] > 0.0 {
+                            ledger[2].moved_out += inn[x];
+                            ledger[3].moved_in += inn[x];
+                            rn[x] += inn[x];
+                            rp[x] += ip[x];
+                            inn[x] = 0.0;
+                            ip[x] = 0.0;
+                        }
                     }
+                    co.widen(R, s, (lo, ihi));
+                    co.trim_top(I, I_N, s, ages);
                 }
             }
         }
@@ -801,9 +926,12 @@ impl<'m> Projector<'m> {
         if total > 0.0 {
             for s in 0..2 {
                 let n = total * sex_share(e.male_share[t1], s);
-                for (a, w) in co.window_mut(A_N, s, ages).iter_mut().zip(&e.profile[s]) {
+                let (lo, hi) = self.entry_range[s];
+                let an = &mut co.window_mut(A_N, s, ages)[lo..hi];
+                for (a, w) in an.iter_mut().zip(&e.profile[s][lo..hi]) {
                     *a += n * w;
                 }
+                co.widen(A, s, (lo, hi));
             }
             ledger[0].entered += total;
         }
@@ -819,6 +947,7 @@ impl<'m> Projector<'m> {
                         rn[x] += k;
                         rp[x] += k * pension;
                     }
+                    co.widen(R, s, nonzero_range(&pe.profile[s]));
                 }
                 ledger[3].entered += total;
             }
