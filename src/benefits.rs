@@ -42,15 +42,30 @@ pub struct BenefitRules {
     pub disability_factor: Vec<f64>,
 }
 
-/// What the formulas need to know of a cell (averages of its members).
+/// What the formulas need to know of a cell: its masses (MODEL.md's convention: a cell
+/// carries sums over its members, not averages).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Record {
-    /// `s̄`, average years of service.
+    /// `N`, members (> 0).
+    pub members: f64,
+    /// `S`, service mass: Σ years of service; `s̄ = S / N`.
     pub service: f64,
-    /// `ω̄`, career average wage relative to the average wage.
+    /// `Ω`, wage-index mass; `ω̄ = Ω / S` (the final relative wage when S = 0).
     pub wage_index: f64,
     /// Relative wage of the last working year (`w_rel[s, x−1]` at retirement).
     pub final_wage: f64,
+}
+
+impl Record {
+    /// One member with average service `s̄` and career wage index `ω̄`.
+    pub fn of_averages(service: f64, wage_index: f64, final_wage: f64) -> Record {
+        Record {
+            members: 1.0,
+            service,
+            wage_index: service * wage_index,
+            final_wage,
+        }
+    }
 }
 
 impl BenefitRules {
@@ -72,19 +87,27 @@ impl BenefitRules {
         }
     }
 
-    /// The formula's pension with the floor `p ≥ f · W`, before any age adjustment,
-    /// with the parameters of year index `t`.
-    #[inline]
+    /// The formula's pension of each member of a cell, with the floor `p ≥ f · W`,
+    /// before any age adjustment, with the parameters of year index `t`. The career
+    /// formula is evaluated on masses: `s̄ (λ + (1 − λ) ω̄) = (λ S + (1 − λ) Ω) / N`.
+    #[inline(always)]
     pub fn floored_pension(&self, t: usize, wage: f64, r: &Record) -> f64 {
         let p = match self.formula {
             Formula::Replacement => self.replacement_rate[t] * wage * r.final_wage,
             Formula::Career => {
                 let lambda = self.wage_weight[t];
-                wage * self.accrual[t] * r.service * (lambda + (1.0 - lambda) * r.wage_index)
+                wage * self.accrual[t] * (lambda * r.service + (1.0 - lambda) * r.wage_index)
+                    / r.members
             }
             Formula::BendPoints => {
                 let n = self.averaging_years;
-                let m = r.wage_index * r.service.min(n) / n;
+                let service = r.service / r.members;
+                let wage_index = if r.service > 0.0 {
+                    r.wage_index / r.service
+                } else {
+                    r.final_wage
+                };
+                let m = wage_index * service.min(n) / n;
                 let mut total = 0.0;
                 let mut lower = 0.0;
                 for (j, rate) in self.bend_rates.iter().enumerate() {
@@ -100,7 +123,7 @@ impl BenefitRules {
 
     /// Adjustment for starting a pension at age `age` when the retirement age is `ra`:
     /// `max(0, 1 − e_early (RA − x))` below it, `1 + e_late (x − RA)` above it.
-    #[inline]
+    #[inline(always)]
     pub fn age_factor(&self, t: usize, age: usize, ra: usize) -> f64 {
         if age < ra {
             (1.0 - self.early_reduction[t] * (ra - age) as f64).max(0.0)
@@ -121,8 +144,9 @@ mod tests {
     }
 
     const REC: Record = Record {
+        members: 1.0,
         service: 30.0,
-        wage_index: 1.2,
+        wage_index: 36.0,
         final_wage: 1.5,
     };
 
@@ -151,18 +175,11 @@ mod tests {
         r.bend_points = vec![0.2, 1.0];
         r.bend_rates = vec![0.9, 0.32, 0.15];
         // m = 1.5 · 35/35 = 1.5 (service 40 capped at n): 0.9·0.2 + 0.32·0.8 + 0.15·0.5
-        let rec = Record {
-            service: 40.0,
-            wage_index: 1.5,
-            final_wage: 1.0,
-        };
+        let rec = Record::of_averages(40.0, 1.5, 1.0);
         let expected = 10_000.0 * (0.18 + 0.256 + 0.075);
         assert!((r.floored_pension(0, 10_000.0, &rec) - expected).abs() < 1e-9);
         // short career: m = 1.5 · 7/35 = 0.3: 0.9·0.2 + 0.32·0.1 = 0.212
-        let short = Record {
-            service: 7.0,
-            ..rec
-        };
+        let short = Record::of_averages(7.0, 1.5, 1.0);
         assert!((r.floored_pension(0, 10_000.0, &short) - 2_120.0).abs() < 1e-9);
     }
 

@@ -761,7 +761,11 @@ impl<'m> Projector<'m> {
             let (lo, hi) = co.live(A, s);
             if self.has_vested {
                 let (vlo, vhi) = co.live(V, s);
-                let (lo, hi) = if vlo < vhi { (lo.min(vlo), hi.max(vhi)) } else { (lo, hi) };
+                let (lo, hi) = if vlo < vhi {
+                    (lo.min(vlo), hi.max(vhi))
+                } else {
+                    (lo, hi)
+                };
                 let [an, asv, aw, vn, vs, vw] =
                     co.windows_mut([A_N, A_S, A_W, V_N, V_S, V_W], s, ages);
                 for x in lo..hi {
@@ -843,8 +847,7 @@ impl<'m> Projector<'m> {
                     ledger[0].moved_out += count;
                     ledger[3].moved_in += count;
                 } else {
-                    let [an, asv, aw, rn, rp] =
-                        co.windows_mut([A_N, A_S, A_W, R_N, R_P], s, ages);
+                    let [an, asv, aw, rn, rp] = co.windows_mut([A_N, A_S, A_W, R_N, R_P], s, ages);
                     for x in lo..ahi {
                         let (rho, n0) = (rate[x], an[x]);
                         if rho > 0.0 && n0 > 0.0 {
@@ -955,17 +958,13 @@ impl<'m> Projector<'m> {
     }
 }
 
-/// A cell's averages for the benefit formula: `s̄ = S/N`, `ω̄ = Ω/S` (the final relative
-/// wage when S = 0).
-#[inline]
+/// A cell's masses for the benefit formula.
+#[inline(always)]
 fn cell_record(n: f64, service: f64, wage_mass: f64, final_wage: f64) -> Record {
     Record {
-        service: service / n,
-        wage_index: if service > 0.0 {
-            wage_mass / service
-        } else {
-            final_wage
-        },
+        members: n,
+        service,
+        wage_index: wage_mass,
         final_wage,
     }
 }
