@@ -92,18 +92,21 @@ pub struct Tally {
     counts: Vec<u32>,
     pub min: Vec<f64>,
     pub max: Vec<f64>,
-    /// Paths depleted in each year (index = year index), the last entry: never.
+    /// Paths depleted in each year (index = year index), the last entry: never; one such
+    /// histogram per group (`groups × (years + 1)`).
     pub depletion: Vec<u64>,
+    years: usize,
 }
 
 impl Tally {
-    pub fn new(series: usize, years: usize) -> Tally {
+    pub fn new(series: usize, years: usize, groups: usize) -> Tally {
         Tally {
             n: 0,
             counts: vec![0; series * BINS],
             min: vec![f64::INFINITY; series],
             max: vec![f64::NEG_INFINITY; series],
-            depletion: vec![0; years + 1],
+            depletion: vec![0; groups * (years + 1)],
+            years,
         }
     }
 
@@ -113,15 +116,17 @@ impl Tally {
     }
 
     #[inline]
-    pub fn add(&mut self, grid: &Grid, values: &[f64], depletion: Option<usize>) {
+    pub fn add(&mut self, grid: &Grid, values: &[f64], depletion: &[Option<usize>]) {
         self.n += 1;
         for (s, &x) in values.iter().enumerate() {
             self.counts[s * BINS + grid.bin(s, x)] += 1;
             self.min[s] = self.min[s].min(x);
             self.max[s] = self.max[s].max(x);
         }
-        let years = self.depletion.len() - 1;
-        self.depletion[depletion.unwrap_or(years)] += 1;
+        let years = self.years;
+        for (g, d) in depletion.iter().enumerate() {
+            self.depletion[g * (years + 1) + d.unwrap_or(years)] += 1;
+        }
     }
 
     /// Adds `other` (exact, in any order).
@@ -244,8 +249,10 @@ pub struct Summary {
     pub paths: u64,
     /// `stats[s]` = mean, sd, then the quantiles of series `s`.
     pub stats: Vec<[f64; 11]>,
-    /// Paths depleted in each year index, then never.
+    /// Paths depleted in each year index, then never (for each group in turn).
     pub depletion: Vec<u64>,
+    /// Years of each group's depletion histogram.
+    pub years: usize,
     /// Quantile error bound of each series.
     pub bin_width: Vec<f64>,
 }
@@ -267,28 +274,44 @@ impl Summary {
             paths: tally.n,
             stats,
             depletion: tally.depletion.clone(),
+            years: tally.years,
             bin_width: (0..grid.series()).map(|s| grid.bin_width(s)).collect(),
         }
     }
 
+    /// The depletion histogram of group `g`.
+    fn depletion_of(&self, g: usize) -> &[u64] {
+        &self.depletion[g * (self.years + 1)..(g + 1) * (self.years + 1)]
+    }
+
     /// `P(depletion year ≤ year index t)`.
     pub fn p_depleted_by(&self, t: usize) -> f64 {
-        self.depletion[..=t].iter().sum::<u64>() as f64 / self.paths as f64
+        self.group_p_depleted_by(0, t)
+    }
+
+    /// `P(depletion year ≤ year index t)` in group `g`.
+    pub fn group_p_depleted_by(&self, g: usize, t: usize) -> f64 {
+        self.depletion_of(g)[..=t].iter().sum::<u64>() as f64 / self.paths as f64
     }
 
     /// `P(depletion year = year index t)`.
     pub fn p_depleted_in(&self, t: usize) -> f64 {
-        self.depletion[t] as f64 / self.paths as f64
+        self.depletion_of(0)[t] as f64 / self.paths as f64
     }
 
     /// Quantile `p` of the depletion year index (`None`: not within the horizon), counting
     /// paths never depleted as later than every year.
     pub fn depletion_quantile(&self, p: f64) -> Option<usize> {
-        let years = self.depletion.len() - 1;
+        self.group_depletion_quantile(0, p)
+    }
+
+    /// [`Self::depletion_quantile`] of group `g`.
+    pub fn group_depletion_quantile(&self, g: usize, p: f64) -> Option<usize> {
+        let counts = self.depletion_of(g);
         let need = p * self.paths as f64;
         let mut cum = 0u64;
-        for t in 0..years {
-            cum += self.depletion[t];
+        for (t, c) in counts[..self.years].iter().enumerate() {
+            cum += c;
             if cum as f64 >= need && cum > 0 {
                 return Some(t);
             }
@@ -306,10 +329,10 @@ mod tests {
         // 1000 values 0, 1, …, 999 (pilot: the same): exact p-quantile is p · 999.
         let values: Vec<f64> = (0..1000).map(f64::from).collect();
         let grid = Grid::from_pilot(&[0.0], &[999.0]);
-        let mut t = Tally::new(1, 1);
+        let mut t = Tally::new(1, 1, 1);
         let mut s = Sums::new(1);
         for v in &values {
-            t.add(&grid, &[*v], None);
+            t.add(&grid, &[*v], &[None]);
             s.add(&grid, &[*v]);
         }
         for p in QUANTILES {
@@ -327,9 +350,9 @@ mod tests {
     #[test]
     fn constant_series_gives_exact_value() {
         let grid = Grid::from_pilot(&[5.0], &[5.0]);
-        let mut t = Tally::new(1, 1);
+        let mut t = Tally::new(1, 1, 1);
         for _ in 0..10 {
-            t.add(&grid, &[5.0], None);
+            t.add(&grid, &[5.0], &[None]);
         }
         assert_eq!(t.quantile(&grid, 0, 0.01), 5.0);
     }
@@ -337,10 +360,10 @@ mod tests {
     #[test]
     fn merge_is_order_free() {
         let grid = Grid::from_pilot(&[0.0], &[10.0]);
-        let mut a = Tally::new(1, 2);
-        let mut b = Tally::new(1, 2);
-        a.add(&grid, &[1.0], Some(0));
-        b.add(&grid, &[7.0], None);
+        let mut a = Tally::new(1, 2, 1);
+        let mut b = Tally::new(1, 2, 1);
+        a.add(&grid, &[1.0], &[Some(0)]);
+        b.add(&grid, &[7.0], &[None]);
         let mut ab = a.clone();
         ab.merge(&b);
         let mut ba = b.clone();
@@ -352,9 +375,9 @@ mod tests {
     #[test]
     fn depletion_quantiles_count_never_as_late() {
         let grid = Grid::from_pilot(&[0.0], &[1.0]);
-        let mut t = Tally::new(1, 3);
+        let mut t = Tally::new(1, 3, 1);
         for d in [Some(1), Some(2), None, None] {
-            t.add(&grid, &[0.0], d);
+            t.add(&grid, &[0.0], &[d]);
         }
         let s = Summary::new(&grid, &t, &Sums::new(1));
         assert_eq!(s.depletion_quantile(0.05), Some(1));

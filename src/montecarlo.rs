@@ -123,49 +123,109 @@ impl<'m> PathRunner<'m> {
     }
 }
 
-/// A worker slot: its runner and its tally, kept across waves.
-struct Slot<'m> {
-    runner: PathRunner<'m>,
-    tally: Tally,
-    sums: Sums,
+/// What a Monte Carlo pass computes for each path: a fixed number of values and of
+/// depletion years (one per group, e.g. per scenario of a comparison).
+pub trait PathFn: Sync {
+    /// Per-thread state (runners, buffers), created once per worker.
+    type Worker: Send;
+    fn worker(&self) -> Self::Worker;
+    /// Values per path.
+    fn series(&self) -> usize;
+    /// Depletion years per path, and the number of years they range over.
+    fn groups(&self) -> usize {
+        1
+    }
+    fn years(&self) -> usize;
+    /// Projects path `i`, writing its values and depletion year indices.
+    fn path(&self, w: &mut Self::Worker, i: u64, values: &mut [f64], depletion: &mut [Option<usize>]);
+}
+
+/// The projection of one model: every yearly metric, then [`PATH_MEASURES`].
+struct SingleModel<'m> {
+    model: &'m Model,
+    seed: u64,
+}
+
+impl<'m> PathFn for SingleModel<'m> {
+    type Worker = PathRunner<'m>;
+    fn worker(&self) -> PathRunner<'m> {
+        PathRunner::new(self.model)
+    }
+    fn series(&self) -> usize {
+        series(self.model)
+    }
+    fn years(&self) -> usize {
+        self.model.frame.years()
+    }
+    fn path(&self, w: &mut PathRunner<'m>, i: u64, values: &mut [f64], depletion: &mut [Option<usize>]) {
+        depletion[0] = w.path(self.seed, i).depletion;
+        values.copy_from_slice(w.values());
+    }
 }
 
 /// Runs `opts.paths` paths on `opts.threads` threads; `progress` is told the number of
 /// paths done after each wave.
 pub fn run(model: &Model, opts: Options, progress: &(dyn Fn(usize) + Sync)) -> McRun {
+    let f = SingleModel {
+        model,
+        seed: opts.seed,
+    };
     let start = Instant::now();
-    let threads = opts.threads.max(1);
-    let pool = rayon::ThreadPoolBuilder::new()
-        .num_threads(threads)
-        .build()
-        .expect("thread pool");
-    let summary = pool.install(|| aggregate(model, opts, threads, progress));
+    let summary = run_paths(&f, opts.paths, opts.threads, progress);
     let elapsed_seconds = start.elapsed().as_secs_f64();
     let path_years = (opts.paths * model.frame.years()) as f64;
     McRun {
         summary,
-        threads,
+        threads: opts.threads.max(1),
         elapsed_seconds,
         path_years_per_second: path_years / elapsed_seconds.max(1e-9),
     }
 }
 
-fn aggregate(
-    model: &Model,
-    opts: Options,
+/// A worker slot: its state, buffers and tally, kept across waves.
+struct Slot<W> {
+    worker: W,
+    values: Vec<f64>,
+    depletion: Vec<Option<usize>>,
+    tally: Tally,
+    sums: Sums,
+}
+
+/// Aggregates `paths` paths of `f` on `threads` threads, reproducibly (see the module
+/// docs): a pilot of the first [`BLOCK`] paths fixes the quantile bins, then fixed
+/// blocks of paths are spread over the workers wave by wave.
+pub fn run_paths<F: PathFn>(
+    f: &F,
+    paths: usize,
     threads: usize,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Summary {
-    let n_series = series(model);
-    let years = model.frame.years();
+    let threads = threads.max(1);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("thread pool");
+    pool.install(|| aggregate(f, paths, threads, progress))
+}
+
+fn aggregate<F: PathFn>(
+    f: &F,
+    paths: usize,
+    threads: usize,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Summary {
+    let n_series = f.series();
+    let (years, groups) = (f.years(), f.groups());
     // Pilot: the first paths fix the bins (order-free extremes).
-    let pilot = opts.paths.min(BLOCK);
+    let pilot = paths.min(BLOCK);
     let (mut lo, mut hi) = Tally::extremes(n_series);
     {
-        let mut runner = PathRunner::new(model);
+        let mut w = f.worker();
+        let mut values = vec![0.0; n_series];
+        let mut depletion = vec![None; groups];
         for i in 0..pilot {
-            runner.path(opts.seed, i as u64);
-            for (s, &x) in runner.values().iter().enumerate() {
+            f.path(&mut w, i as u64, &mut values, &mut depletion);
+            for (s, &x) in values.iter().enumerate() {
                 lo[s] = lo[s].min(x);
                 hi[s] = hi[s].max(x);
             }
@@ -173,16 +233,18 @@ fn aggregate(
     }
     let grid = Grid::from_pilot(&lo, &hi);
 
-    let slots: Vec<Mutex<Slot>> = (0..threads)
+    let slots: Vec<Mutex<Slot<F::Worker>>> = (0..threads)
         .map(|_| {
             Mutex::new(Slot {
-                runner: PathRunner::new(model),
-                tally: Tally::new(n_series, years),
+                worker: f.worker(),
+                values: vec![0.0; n_series],
+                depletion: vec![None; groups],
+                tally: Tally::new(n_series, years, groups),
                 sums: Sums::new(n_series),
             })
         })
         .collect();
-    let blocks = opts.paths.div_ceil(BLOCK);
+    let blocks = paths.div_ceil(BLOCK);
     let mut total = Sums::new(n_series);
     let mut wave_start = 0;
     while wave_start < blocks {
@@ -197,11 +259,11 @@ fn aggregate(
                 while b < wave_end {
                     slot.sums.clear();
                     let first = b * BLOCK;
-                    let last = ((b + 1) * BLOCK).min(opts.paths);
+                    let last = ((b + 1) * BLOCK).min(paths);
                     for i in first..last {
-                        let s = slot.runner.path(opts.seed, i as u64);
-                        slot.tally.add(&grid, slot.runner.values(), s.depletion);
-                        slot.sums.add(&grid, slot.runner.values());
+                        f.path(&mut slot.worker, i as u64, &mut slot.values, &mut slot.depletion);
+                        slot.tally.add(&grid, &slot.values, &slot.depletion);
+                        slot.sums.add(&grid, &slot.values);
                     }
                     out.push((b, slot.sums.clone()));
                     b += threads;
@@ -213,10 +275,10 @@ fn aggregate(
         for (_, s) in &done {
             total.merge(s);
         }
-        progress((wave_end * BLOCK).min(opts.paths));
+        progress((wave_end * BLOCK).min(paths));
         wave_start = wave_end;
     }
-    let mut tally = Tally::new(n_series, years);
+    let mut tally = Tally::new(n_series, years, groups);
     for slot in &slots {
         tally.merge(&slot.lock().expect("worker slot").tally);
     }
