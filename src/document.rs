@@ -221,10 +221,23 @@ fn load_chain(
     Ok(base)
 }
 
-/// Deep merge: tables merge key by key; any other value of `over` replaces `base`'s.
+/// Whether a table is one value (a schedule, an age map, a pair by sex, a profile) rather
+/// than a section of the scenario: such a table is replaced whole by an override.
+fn is_value_table(t: &Table) -> bool {
+    t.entries.iter().any(|e| {
+        e.key.trim().parse::<i64>().is_ok()
+            || matches!(
+                e.key.as_str(),
+                "male" | "female" | "by_year" | "uniform" | "normal"
+            )
+    }) || (t.entries.len() == 1 && t.entries[0].key == "table")
+}
+
+/// Deep merge: sections merge key by key; any other value of `over` (a number, a string,
+/// an array, or a table that is one value such as a schedule) replaces `base`'s whole.
 pub fn merge(base: &mut Node, over: Node) {
     match (&mut base.value, over.value) {
-        (Value::Table(b), Value::Table(o)) => {
+        (Value::Table(b), Value::Table(o)) if !is_value_table(b) && !is_value_table(&o) => {
             for entry in o.entries {
                 match b.entries.iter_mut().find(|e| e.key == entry.key) {
                     Some(existing) => merge(&mut existing.node, entry.node),
@@ -387,5 +400,36 @@ mod tests {
         assert!(matches!(inner.get("b").unwrap().value, Value::Int(3)));
         assert_eq!(inner.get("b").unwrap().loc.file, 1);
         assert!(matches!(inner.get("c").unwrap().value, Value::Int(4)));
+    }
+
+    #[test]
+    fn merge_replaces_schedules_and_profiles_whole() {
+        let mut s = Sources::default();
+        let mut base = parse_text(
+            Path::new("a"),
+            "r = {2005 = 1, 2010 = 2}\np = {uniform = {from = 1, to = 2}}\n",
+            &mut s,
+        )
+        .unwrap();
+        let over = parse_text(
+            Path::new("b"),
+            "r = {2007 = 3}\np = {normal = {mean = 1, sd = 1, from = 0, to = 2}}\n",
+            &mut s,
+        )
+        .unwrap();
+        merge(&mut base, over);
+        let Value::Table(t) = &base.value else {
+            panic!()
+        };
+        let Value::Table(r) = &t.get("r").unwrap().value else {
+            panic!()
+        };
+        assert_eq!(r.entries.len(), 1);
+        assert_eq!(r.entries[0].key, "2007");
+        let Value::Table(p) = &t.get("p").unwrap().value else {
+            panic!()
+        };
+        assert_eq!(p.entries.len(), 1);
+        assert_eq!(p.entries[0].key, "normal");
     }
 }

@@ -137,7 +137,13 @@ pub trait PathFn: Sync {
     }
     fn years(&self) -> usize;
     /// Projects path `i`, writing its values and depletion year indices.
-    fn path(&self, w: &mut Self::Worker, i: u64, values: &mut [f64], depletion: &mut [Option<usize>]);
+    fn path(
+        &self,
+        w: &mut Self::Worker,
+        i: u64,
+        values: &mut [f64],
+        depletion: &mut [Option<usize>],
+    );
 }
 
 /// The projection of one model: every yearly metric, then [`PATH_MEASURES`].
@@ -157,7 +163,13 @@ impl<'m> PathFn for SingleModel<'m> {
     fn years(&self) -> usize {
         self.model.frame.years()
     }
-    fn path(&self, w: &mut PathRunner<'m>, i: u64, values: &mut [f64], depletion: &mut [Option<usize>]) {
+    fn path(
+        &self,
+        w: &mut PathRunner<'m>,
+        i: u64,
+        values: &mut [f64],
+        depletion: &mut [Option<usize>],
+    ) {
         depletion[0] = w.path(self.seed, i).depletion;
         values.copy_from_slice(w.values());
     }
@@ -261,7 +273,12 @@ fn aggregate<F: PathFn>(
                     let first = b * BLOCK;
                     let last = ((b + 1) * BLOCK).min(paths);
                     for i in first..last {
-                        f.path(&mut slot.worker, i as u64, &mut slot.values, &mut slot.depletion);
+                        f.path(
+                            &mut slot.worker,
+                            i as u64,
+                            &mut slot.values,
+                            &mut slot.depletion,
+                        );
                         slot.tally.add(&grid, &slot.values, &slot.depletion);
                         slot.sums.add(&grid, &slot.values);
                     }
