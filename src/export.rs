@@ -289,3 +289,193 @@ pub fn montecarlo_table(
     );
     out
 }
+
+/// A value for a CSV cell: empty when there is none (or it is not a number).
+fn opt(x: Option<f64>) -> String {
+    match x {
+        Some(v) if v.is_finite() => num(v),
+        _ => String::new(),
+    }
+}
+
+/// `comparison.csv`: one row per scenario and measure.
+pub fn comparison_csv(c: &crate::compare::Comparison) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "scenario",
+        "measure",
+        "value",
+        "difference",
+        "se_paired",
+        "se_unpaired",
+    ])
+    .expect("in-memory CSV");
+    for l in &c.lines {
+        w.write_record([
+            l.scenario.clone(),
+            l.measure.clone(),
+            opt(l.value),
+            opt(l.difference),
+            opt(l.se_paired),
+            opt(l.se_unpaired),
+        ])
+        .expect("in-memory CSV");
+    }
+    String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8")
+}
+
+/// A measure's value for people: years as years, probabilities and ratios with three
+/// decimals, money in millions.
+fn show_value(measure: &str, x: f64) -> String {
+    if !x.is_finite() {
+        return "–".into();
+    }
+    if measure.starts_with("depletion_year") {
+        format!("{x:.0}")
+    } else if measure.starts_with("p_depleted") || measure.contains("ratio") {
+        format!("{x:.3}")
+    } else {
+        format!("{:.1}", x / 1e6)
+    }
+}
+
+/// The comparison as a table: measures down, scenarios across; each variant shows its
+/// value and, in brackets, its difference from the base ± the paired standard error.
+pub fn comparison_table(c: &crate::compare::Comparison, currency: &str) -> String {
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
+        "Comparison on {} common paths (money in millions of {currency}; variant: value [difference ± paired s.e.])",
+        c.paths
+    );
+    let measures: Vec<&str> = c
+        .lines
+        .iter()
+        .filter(|l| l.scenario == c.names[0])
+        .map(|l| l.measure.as_str())
+        .collect();
+    let width = 34;
+    let _ = write!(out, "{:<30}", "measure");
+    for n in &c.names {
+        let _ = write!(out, " {n:>width$}");
+    }
+    out.push('\n');
+    for m in measures {
+        let _ = write!(out, "{m:<30}");
+        for n in &c.names {
+            let l = c.lines.iter().find(|l| &l.scenario == n && l.measure == m);
+            let cell = match l {
+                Some(l) => {
+                    let v = l.value.map_or("not depleted".into(), |v| show_value(m, v));
+                    match (l.difference, l.se_paired) {
+                        (Some(d), Some(se)) if d.is_finite() && se.is_finite() => {
+                            format!("{v} [{} ± {}]", show_value(m, d), show_value(m, se))
+                        }
+                        (Some(d), _) if d.is_finite() => format!("{v} [{}]", show_value(m, d)),
+                        _ => v,
+                    }
+                }
+                None => String::new(),
+            };
+            let _ = write!(out, " {cell:>width$}");
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `sensitivity.csv`: one row per varied key, largest swing first.
+pub fn sensitivity_csv(
+    measure: &str,
+    base: &crate::measure::Evaluation,
+    rows: &[crate::policy::Swing],
+) -> String {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    w.write_record([
+        "key", "low", "high", "measure", "base", "at_low", "at_high", "swing", "note",
+    ])
+    .expect("in-memory CSV");
+    for r in rows {
+        let v = |e: &Result<crate::measure::Evaluation, String>| match e {
+            Ok(e) => num(e.value),
+            Err(_) => String::new(),
+        };
+        let note = [&r.at_low, &r.at_high]
+            .iter()
+            .filter_map(|e| e.as_ref().err().cloned())
+            .collect::<Vec<_>>()
+            .join("; ");
+        w.write_record([
+            r.key.clone(),
+            change_text(r.low),
+            change_text(r.high),
+            measure.to_string(),
+            num(base.value),
+            v(&r.at_low),
+            v(&r.at_high),
+            num(r.size()),
+            note,
+        ])
+        .expect("in-memory CSV");
+    }
+    String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8")
+}
+
+/// A lever change as written on the command line.
+pub fn change_text(c: crate::variants::Change) -> String {
+    use crate::variants::Change;
+    match c {
+        Change::Set(x) => num(x),
+        Change::Scale(f) => format!("x{f}"),
+        Change::Shift(d) => format!("d{d:+}"),
+    }
+}
+
+/// The sensitivity as a tornado table: one bar per key, longest first.
+pub fn tornado_table(
+    measure: &str,
+    base: &crate::measure::Evaluation,
+    rows: &[crate::policy::Swing],
+) -> String {
+    let mut out = String::new();
+    let largest = rows.iter().map(|r| r.size()).fold(0.0, f64::max);
+    let _ = writeln!(
+        out,
+        "Sensitivity of {measure} (base {}); one key at a time, largest swing first",
+        show_value(measure, base.value)
+    );
+    let _ = writeln!(
+        out,
+        "{:<36} {:>9} {:>9} {:>12} {:>12} {:>12}  swing",
+        "key", "low", "high", "at low", "at high", "|swing|"
+    );
+    for r in rows {
+        let v = |e: &Result<crate::measure::Evaluation, String>| match e {
+            Ok(e) => show_value(measure, e.value),
+            Err(_) => "invalid".into(),
+        };
+        let bar = if largest > 0.0 {
+            "█".repeat(((r.size() / largest) * 30.0).round() as usize)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "{:<36} {:>9} {:>9} {:>12} {:>12} {:>12}  {bar}",
+            r.key,
+            change_text(r.low),
+            change_text(r.high),
+            v(&r.at_low),
+            v(&r.at_high),
+            show_value(measure, r.size())
+        );
+    }
+    for r in rows {
+        for e in [&r.at_low, &r.at_high] {
+            if let Err(msg) = e {
+                let _ = writeln!(out, "note: {}: {msg}", r.key);
+            }
+        }
+    }
+    out
+}

@@ -6,6 +6,7 @@
 
 pub mod aggregate;
 pub mod benefits;
+pub mod compare;
 pub mod contributions;
 pub mod demography;
 pub mod document;
@@ -13,12 +14,15 @@ pub mod economy;
 pub mod error;
 pub mod export;
 pub mod fund;
+pub mod measure;
 pub mod model;
 pub mod montecarlo;
 pub mod mortality;
 pub mod params;
+pub mod policy;
 pub mod projection;
 pub mod scenario;
+pub mod variants;
 
 pub use error::{Diagnostic, ScenarioError};
 pub use model::Model;

@@ -49,6 +49,110 @@ enum Command {
     },
     /// Validate a scenario without running it.
     Check { scenario: PathBuf },
+    /// Print a scenario with its `extends` chain merged, as TOML.
+    Show { scenario: PathBuf },
+    /// List the keys in which two scenarios (merged) differ.
+    Diff { a: PathBuf, b: PathBuf },
+    /// Run a base and variants on common random numbers and compare them.
+    Compare {
+        base: PathBuf,
+        #[arg(required = true)]
+        variants: Vec<PathBuf>,
+        #[command(flatten)]
+        mc: McArgs,
+        /// Folder for comparison.csv.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+    },
+    /// Find the value of a lever that meets a target, e.g.
+    /// --lever contributions.rate --target "p_depleted_by(2050) <= 0.05".
+    Solve {
+        scenario: PathBuf,
+        /// Key of a numeric lever (dot-separated).
+        #[arg(long)]
+        lever: String,
+        /// MEASURE OP VALUE: measures depletion_year, p_depleted_by(YEAR),
+        /// cumulative_deficit, cumulative_subsidy, pv_deficits; OP <=, <, >=, >.
+        #[arg(long)]
+        target: String,
+        /// Search range LO,HI (defaults known for the usual levers).
+        #[arg(long)]
+        range: Option<String>,
+        /// Stop when the bracket is narrower than this (default: range / 10,000).
+        #[arg(long)]
+        tolerance: Option<f64>,
+        #[command(flatten)]
+        mc: McArgs,
+    },
+    /// One-at-a-time sensitivity of a measure, as a tornado table.
+    Sensitivity {
+        scenario: PathBuf,
+        /// The measure (as for `solve --target`).
+        #[arg(long)]
+        measure: String,
+        /// KEY=LOW,HIGH with values as numbers, xFACTOR or dSHIFT (repeatable);
+        /// default: the main assumptions at ±10 % or ±1 point.
+        #[arg(long)]
+        vary: Vec<String>,
+        #[command(flatten)]
+        mc: McArgs,
+        /// Folder for sensitivity.csv.
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+    },
+}
+
+/// Monte Carlo options shared by the policy commands.
+#[derive(clap::Args, Clone, Copy)]
+struct McArgs {
+    /// Monte Carlo paths (default: the scenario's `paths`, else 1000; 0: deterministic).
+    #[arg(long)]
+    paths: Option<usize>,
+    /// Seed of the random streams (default: the scenario's `seed`).
+    #[arg(long)]
+    seed: Option<u64>,
+    /// Worker threads (default: all cores).
+    #[arg(long)]
+    threads: Option<usize>,
+}
+
+impl McArgs {
+    fn options(&self, model: &fundcast::Model) -> Result<montecarlo::Options, Failure> {
+        if self.threads == Some(0) {
+            return Err(Failure::Input("--threads must be at least 1".into()));
+        }
+        Ok(montecarlo::Options {
+            paths: self.paths.or(model.paths).unwrap_or(1000),
+            seed: self.seed.unwrap_or(model.seed),
+            threads: self.threads.unwrap_or_else(default_threads),
+        })
+    }
+}
+
+fn default_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// A scenario file merged and validated, with its tree (for levers).
+fn load_tree(
+    path: &Path,
+) -> Result<
+    (
+        fundcast::document::Node,
+        fundcast::document::Sources,
+        fundcast::Model,
+    ),
+    Failure,
+> {
+    let (node, sources) = fundcast::document::load(path)?;
+    let model = scenario::build(&node, &sources)?;
+    Ok((node, sources, model))
+}
+
+fn stem(path: &Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| path.display().to_string())
 }
 
 /// A failure, with its exit status.
@@ -94,6 +198,145 @@ fn run(cli: Cli) -> Result<(), Failure> {
             );
             Ok(())
         }
+        Command::Show { scenario } => {
+            let (node, _, _) = load_tree(&scenario)?;
+            print!("{}", fundcast::document::to_toml(&node));
+            Ok(())
+        }
+        Command::Diff { a, b } => {
+            let (na, _, _) = load_tree(&a)?;
+            let (nb, _, _) = load_tree(&b)?;
+            let diffs = fundcast::variants::diff(&na, &nb);
+            if diffs.is_empty() {
+                println!("{} and {} do not differ", a.display(), b.display());
+            }
+            for d in diffs {
+                println!(
+                    "{}: {} -> {}",
+                    d.key,
+                    d.a.as_deref().unwrap_or("(absent)"),
+                    d.b.as_deref().unwrap_or("(absent)")
+                );
+            }
+            Ok(())
+        }
+        Command::Compare {
+            base,
+            variants,
+            mc,
+            out,
+        } => {
+            let mut models = vec![(stem(&base), scenario::load(&base)?)];
+            for v in &variants {
+                models.push((stem(v), scenario::load(v)?));
+            }
+            let opts = mc.options(&models[0].1)?;
+            let entries: Vec<fundcast::compare::Entry> = models
+                .iter()
+                .map(|(name, model)| fundcast::compare::Entry {
+                    name: name.clone(),
+                    model,
+                })
+                .collect();
+            let c = fundcast::compare::compare(&entries, opts.paths, opts.seed, opts.threads)
+                .map_err(Failure::Input)?;
+            print!("{}", export::comparison_table(&c, &models[0].1.currency));
+            create_dir(&out)?;
+            write(
+                &out.join("comparison.csv"),
+                export::comparison_csv(&c).as_bytes(),
+            )?;
+            Ok(())
+        }
+        Command::Solve {
+            scenario,
+            lever,
+            target,
+            range,
+            tolerance,
+            mc,
+        } => {
+            let (node, sources, model) = load_tree(&scenario)?;
+            let target = fundcast::measure::Target::parse(&target).map_err(Failure::Input)?;
+            let range = match range {
+                Some(r) => parse_range(&r)?,
+                None => fundcast::policy::default_range(&lever).ok_or_else(|| {
+                    Failure::Input(format!(
+                        "no default range for `{lever}`: give --range LO,HI"
+                    ))
+                })?,
+            };
+            let mut opts = mc.options(&model)?;
+            if mc.paths.is_none() && model.paths.is_none() && !target.measure.needs_paths() {
+                opts.paths = 0;
+            }
+            let sol = fundcast::policy::solve(
+                &node,
+                &sources,
+                &lever,
+                range,
+                &target,
+                Some(opts),
+                tolerance,
+            )
+            .map_err(Failure::Other)?;
+            println!(
+                "{lever} = {:.6} meets {} {} {} ({} = {} ± {} Monte Carlo s.e.; {} evaluations on {} paths, seed {})",
+                sol.value,
+                target.measure.name(),
+                match target.comparison {
+                    fundcast::measure::Comparison::Le => "<=",
+                    fundcast::measure::Comparison::Lt => "<",
+                    fundcast::measure::Comparison::Ge => ">=",
+                    fundcast::measure::Comparison::Gt => ">",
+                },
+                target.value,
+                target.measure.name(),
+                sol.achieved.value,
+                sol.achieved.standard_error,
+                sol.tried.len(),
+                opts.paths,
+                opts.seed
+            );
+            if sol.whole_range {
+                println!(
+                    "(the target holds over the whole range {}..{})",
+                    range.0, range.1
+                );
+            }
+            Ok(())
+        }
+        Command::Sensitivity {
+            scenario,
+            measure,
+            vary,
+            mc,
+            out,
+        } => {
+            let (node, sources, model) = load_tree(&scenario)?;
+            let measure = fundcast::measure::Measure::parse(&measure).map_err(Failure::Input)?;
+            let mut opts = mc.options(&model)?;
+            if mc.paths.is_none() && model.paths.is_none() && !measure.needs_paths() {
+                opts.paths = 0;
+            }
+            let varies = if vary.is_empty() {
+                fundcast::policy::default_varies(&node)
+            } else {
+                vary.iter()
+                    .map(|v| parse_vary(v))
+                    .collect::<Result<Vec<_>, _>>()?
+            };
+            let (base, rows) =
+                fundcast::policy::sensitivity(&node, &sources, measure, &varies, Some(opts))
+                    .map_err(Failure::Other)?;
+            print!("{}", export::tornado_table(&measure.name(), &base, &rows));
+            create_dir(&out)?;
+            write(
+                &out.join("sensitivity.csv"),
+                export::sensitivity_csv(&measure.name(), &base, &rows).as_bytes(),
+            )?;
+            Ok(())
+        }
         Command::Run {
             scenario,
             out,
@@ -118,9 +361,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 let opts = montecarlo::Options {
                     paths,
                     seed: seed.unwrap_or(model.seed),
-                    threads: threads.unwrap_or_else(|| {
-                        std::thread::available_parallelism().map_or(1, |n| n.get())
-                    }),
+                    threads: threads.unwrap_or_else(default_threads),
                 };
                 let bar = Progress::new(paths as u64, quiet);
                 let mc = montecarlo::run(&model, opts, &|done| bar.set(done as u64));
@@ -214,4 +455,38 @@ impl Progress {
     fn finish(&self) {
         self.bar.finish_and_clear();
     }
+}
+
+fn parse_range(text: &str) -> Result<(f64, f64), Failure> {
+    let bad = || Failure::Input(format!("--range `{text}`: expected LO,HI"));
+    let (a, b) = text.split_once(',').ok_or_else(bad)?;
+    Ok((
+        a.trim().parse().map_err(|_| bad())?,
+        b.trim().parse().map_err(|_| bad())?,
+    ))
+}
+
+fn parse_vary(
+    text: &str,
+) -> Result<
+    (
+        String,
+        fundcast::variants::Change,
+        fundcast::variants::Change,
+    ),
+    Failure,
+> {
+    use fundcast::variants::Change;
+    let bad = |why: String| Failure::Input(format!("--vary `{text}`: {why}"));
+    let (key, values) = text
+        .split_once('=')
+        .ok_or_else(|| bad("expected KEY=LOW,HIGH".into()))?;
+    let (lo, hi) = values
+        .split_once(',')
+        .ok_or_else(|| bad("expected KEY=LOW,HIGH".into()))?;
+    Ok((
+        key.trim().to_string(),
+        Change::parse(lo).map_err(bad)?,
+        Change::parse(hi).map_err(bad)?,
+    ))
 }

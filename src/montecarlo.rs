@@ -76,9 +76,7 @@ impl<'m> PathRunner<'m> {
 
     /// Draws path `i`'s shocks from stream `i` of the seed.
     pub fn draw(&mut self, seed: u64, i: u64) {
-        let mut rng = ChaCha8Rng::seed_from_u64(seed);
-        rng.set_stream(i);
-        Economy::draw_shocks(&mut rng, &mut self.shocks);
+        draw_shocks(seed, i, &mut self.shocks);
     }
 
     /// The current shocks (`SHOCKS_PER_YEAR` per year, base year zero).
@@ -88,7 +86,15 @@ impl<'m> PathRunner<'m> {
 
     /// Projects the path whose shocks were drawn last (`stochastic = false`: every z = 0).
     pub fn project(&mut self, stochastic: bool) -> PathSummary {
-        let shocks = stochastic.then_some(&self.shocks[..]);
+        let shocks = std::mem::take(&mut self.shocks);
+        let summary = self.project_from(stochastic.then_some(&shocks[..]));
+        self.shocks = shocks;
+        summary
+    }
+
+    /// Projects the path of the given shocks (`None`: every z = 0); common random
+    /// numbers: several runners can project the same shocks.
+    pub fn project_from(&mut self, shocks: Option<&[f64]>) -> PathSummary {
         self.model.economy.fill_path(shocks, &mut self.econ);
         let summary = self.projector.run(&self.econ, &mut self.rows);
         let flat = self.rows.as_flattened();
@@ -192,6 +198,14 @@ pub fn run(model: &Model, opts: Options, progress: &(dyn Fn(usize) + Sync)) -> M
         elapsed_seconds,
         path_years_per_second: path_years / elapsed_seconds.max(1e-9),
     }
+}
+
+/// Draws path `i`'s shocks (`SHOCKS_PER_YEAR` per year, the base year's zero) from
+/// `ChaCha8Rng` seeded with `seed`, stream `i`.
+pub fn draw_shocks(seed: u64, i: u64, shocks: &mut [f64]) {
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    rng.set_stream(i);
+    Economy::draw_shocks(&mut rng, shocks);
 }
 
 /// A worker slot: its state, buffers and tally, kept across waves.

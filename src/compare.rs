@@ -1,0 +1,261 @@
+//! Policy options side by side: several scenarios run on common random numbers.
+//!
+//! Takes a base model and variants over the same years; path i of every scenario is
+//! projected from the same shocks (the same stream of the same seed), so differences
+//! between scenarios are measured path by path and their Monte Carlo error is that of
+//! the paired differences, far smaller than that of two independent runs.
+
+use crate::aggregate::Summary;
+use crate::economy::SHOCKS_PER_YEAR;
+use crate::model::Model;
+use crate::montecarlo::{self, PathFn, PathRunner};
+use crate::projection::metric;
+
+/// Per-path measures of each scenario, in this order, then one indicator
+/// "depleted by year" for each marked year.
+pub const PATH_MEASURES: [&str; 6] = [
+    "cumulative_deficit",
+    "cumulative_subsidy",
+    "pv_deficits",
+    "dependency_ratio_horizon",
+    "replacement_ratio_horizon",
+    "depleted_by_horizon",
+];
+
+/// A scenario of a comparison.
+pub struct Entry<'m> {
+    pub name: String,
+    pub model: &'m Model,
+}
+
+struct Paired<'a, 'm> {
+    entries: &'a [Entry<'m>],
+    seed: u64,
+    marked: Vec<usize>,
+}
+
+impl Paired<'_, '_> {
+    fn per_scenario(&self) -> usize {
+        PATH_MEASURES.len() + self.marked.len()
+    }
+}
+
+/// A worker of a comparison: one runner per scenario and the shared shocks.
+pub struct PairedWorker<'m> {
+    runners: Vec<PathRunner<'m>>,
+    shocks: Vec<f64>,
+    own: Vec<f64>,
+}
+
+impl<'a, 'm> PathFn for Paired<'a, 'm> {
+    type Worker = PairedWorker<'m>;
+
+    fn worker(&self) -> PairedWorker<'m> {
+        let years = self.entries[0].model.frame.years();
+        PairedWorker {
+            runners: self
+                .entries
+                .iter()
+                .map(|e| PathRunner::new(e.model))
+                .collect(),
+            shocks: vec![0.0; years * SHOCKS_PER_YEAR],
+            own: vec![0.0; self.per_scenario() * self.entries.len()],
+        }
+    }
+
+    fn series(&self) -> usize {
+        // Measures of every scenario, then each variant's paired differences.
+        self.per_scenario() * (2 * self.entries.len() - 1)
+    }
+
+    fn groups(&self) -> usize {
+        self.entries.len()
+    }
+
+    fn years(&self) -> usize {
+        self.entries[0].model.frame.years()
+    }
+
+    fn path(
+        &self,
+        w: &mut PairedWorker<'m>,
+        i: u64,
+        values: &mut [f64],
+        depletion: &mut [Option<usize>],
+    ) {
+        montecarlo::draw_shocks(self.seed, i, &mut w.shocks);
+        let k = self.per_scenario();
+        let last = self.years() - 1;
+        for (g, runner) in w.runners.iter_mut().enumerate() {
+            let s = runner.project_from(Some(&w.shocks));
+            depletion[g] = s.depletion;
+            let row = &runner.rows()[last];
+            let out = &mut w.own[g * k..(g + 1) * k];
+            out[0] = row[metric::CUMULATIVE_DEFICIT];
+            out[1] = s.cumulative_subsidy;
+            out[2] = s.pv_deficits;
+            out[3] = row[metric::DEPENDENCY_RATIO];
+            out[4] = row[metric::REPLACEMENT_RATIO];
+            out[5] = if s.depletion.is_some() { 1.0 } else { 0.0 };
+            for (j, &year) in self.marked.iter().enumerate() {
+                out[6 + j] = match s.depletion {
+                    Some(t) if t <= year => 1.0,
+                    _ => 0.0,
+                };
+            }
+        }
+        let n = self.entries.len();
+        values[..n * k].copy_from_slice(&w.own);
+        for v in 1..n {
+            for j in 0..k {
+                values[(n + v - 1) * k + j] = w.own[v * k + j] - w.own[j];
+            }
+        }
+    }
+}
+
+/// One line of a comparison: a measure of a scenario and, for a variant, its difference
+/// from the base with standard errors (paired, and as if the runs were independent).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Line {
+    pub scenario: String,
+    pub measure: String,
+    pub value: Option<f64>,
+    pub difference: Option<f64>,
+    pub se_paired: Option<f64>,
+    pub se_unpaired: Option<f64>,
+}
+
+/// The result of a comparison.
+pub struct Comparison {
+    pub names: Vec<String>,
+    pub paths: usize,
+    pub marked_years: Vec<i32>,
+    pub lines: Vec<Line>,
+    pub summary: Summary,
+}
+
+/// Years marked for depletion probabilities: the base's `marked_years`, else the years
+/// one third and two thirds of the way to the horizon.
+pub fn marked_years(model: &Model) -> Vec<i32> {
+    if !model.marked_years.is_empty() {
+        return model.marked_years.clone();
+    }
+    let f = model.frame;
+    let span = f.horizon - f.base_year;
+    let mut years = vec![f.base_year + span / 3, f.base_year + 2 * span / 3];
+    years.dedup();
+    years.retain(|y| *y > f.base_year && *y < f.horizon);
+    years
+}
+
+/// Runs every scenario on the same paths and lines up the measures.
+pub fn compare(
+    entries: &[Entry],
+    paths: usize,
+    seed: u64,
+    threads: usize,
+) -> Result<Comparison, String> {
+    let base = entries.first().ok_or("nothing to compare")?.model;
+    for e in &entries[1..] {
+        if e.model.frame.base_year != base.frame.base_year
+            || e.model.frame.horizon != base.frame.horizon
+        {
+            return Err(format!(
+                "`{}` projects {}–{}, the base {}–{}: compared scenarios must share their years",
+                e.name,
+                e.model.frame.base_year,
+                e.model.frame.horizon,
+                base.frame.base_year,
+                base.frame.horizon
+            ));
+        }
+    }
+    if paths < 2 {
+        return Err("a comparison needs at least 2 paths".into());
+    }
+    let years = marked_years(base);
+    let f = Paired {
+        entries,
+        seed,
+        marked: years
+            .iter()
+            .map(|y| (y - base.frame.base_year) as usize)
+            .collect(),
+    };
+    let summary = montecarlo::run_paths(&f, paths, threads, &|_| {});
+    let k = f.per_scenario();
+    let n = entries.len();
+    let sqrt_n = (paths as f64).sqrt();
+    let frame = base.frame;
+    let year_of = |t: Option<usize>| t.map(|t| (frame.base_year + t as i32) as f64);
+    let mut lines = Vec::new();
+    for (g, e) in entries.iter().enumerate() {
+        let mut push = |measure: String, value: Option<f64>, diff: Option<(f64, f64, f64)>| {
+            lines.push(Line {
+                scenario: e.name.clone(),
+                measure,
+                value,
+                difference: diff.map(|d| d.0),
+                se_paired: diff.map(|d| d.1),
+                se_unpaired: diff.map(|d| d.2),
+            })
+        };
+        let (_, det) = crate::deterministic(e.model);
+        let det_year = year_of(det.depletion);
+        let base_det = year_of(crate::deterministic(base).1.depletion);
+        push(
+            "depletion_year_deterministic".into(),
+            det_year,
+            (g > 0).then(|| match (det_year, base_det) {
+                (Some(a), Some(b)) => (a - b, f64::NAN, f64::NAN),
+                _ => (f64::NAN, f64::NAN, f64::NAN),
+            }),
+        );
+        for (label, q) in [
+            ("depletion_year_p50", 0.5),
+            ("depletion_year_p5", 0.05),
+            ("depletion_year_p95", 0.95),
+        ] {
+            push(
+                label.into(),
+                year_of(summary.group_depletion_quantile(g, q)),
+                None,
+            );
+        }
+        // Measures with means: value, and for variants the paired difference.
+        let stat = |series: usize, which: usize| summary.stats[series][which];
+        let mean_line = |j: usize| -> (f64, Option<(f64, f64, f64)>) {
+            let own = g * k + j;
+            let value = stat(own, 0);
+            let diff = (g > 0).then(|| {
+                let d = (n + g - 1) * k + j;
+                let unpaired = (stat(own, 1).powi(2) + stat(j, 1).powi(2)).sqrt() / sqrt_n;
+                (stat(d, 0), stat(d, 1) / sqrt_n, unpaired)
+            });
+            (value, diff)
+        };
+        let (v, d) = mean_line(5);
+        push(format!("p_depleted_by({})", frame.horizon), Some(v), d);
+        for (j, y) in years.iter().enumerate() {
+            let (v, d) = mean_line(6 + j);
+            push(format!("p_depleted_by({y})"), Some(v), d);
+        }
+        for (j, name) in PATH_MEASURES[..5].iter().enumerate() {
+            let (v, d) = mean_line(j);
+            push(format!("{name}_mean"), Some(v), d);
+            if j < 2 {
+                let p95 = stat(g * k + j, 9);
+                let diff = (g > 0).then(|| (p95 - stat(j, 9), f64::NAN, f64::NAN));
+                push(format!("{name}_p95"), Some(p95), diff);
+            }
+        }
+    }
+    Ok(Comparison {
+        names: entries.iter().map(|e| e.name.clone()).collect(),
+        paths,
+        marked_years: years,
+        lines,
+        summary,
+    })
+}
