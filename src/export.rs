@@ -354,30 +354,42 @@ pub fn comparison_table(c: &crate::compare::Comparison, currency: &str) -> Strin
         .filter(|l| l.scenario == c.names[0])
         .map(|l| l.measure.as_str())
         .collect();
-    let width = 34;
+    let cell = |n: &str, m: &str| -> String {
+        match c.lines.iter().find(|l| l.scenario == n && l.measure == m) {
+            Some(l) => {
+                let v = l.value.map_or("not depleted".into(), |v| show_value(m, v));
+                match (l.difference, l.se_paired) {
+                    (Some(d), Some(se)) if d.is_finite() && se.is_finite() => {
+                        format!("{v} [{} ± {}]", show_value(m, d), show_value(m, se))
+                    }
+                    (Some(d), _) if d.is_finite() => format!("{v} [{}]", show_value(m, d)),
+                    _ => v,
+                }
+            }
+            None => String::new(),
+        }
+    };
+    let widths: Vec<usize> = c
+        .names
+        .iter()
+        .map(|n| {
+            measures
+                .iter()
+                .map(|m| cell(n, m).chars().count())
+                .chain([n.chars().count()])
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
     let _ = write!(out, "{:<30}", "measure");
-    for n in &c.names {
-        let _ = write!(out, " {n:>width$}");
+    for (n, w) in c.names.iter().zip(&widths) {
+        let _ = write!(out, "  {n:>w$}");
     }
     out.push('\n');
-    for m in measures {
+    for m in &measures {
         let _ = write!(out, "{m:<30}");
-        for n in &c.names {
-            let l = c.lines.iter().find(|l| &l.scenario == n && l.measure == m);
-            let cell = match l {
-                Some(l) => {
-                    let v = l.value.map_or("not depleted".into(), |v| show_value(m, v));
-                    match (l.difference, l.se_paired) {
-                        (Some(d), Some(se)) if d.is_finite() && se.is_finite() => {
-                            format!("{v} [{} ± {}]", show_value(m, d), show_value(m, se))
-                        }
-                        (Some(d), _) if d.is_finite() => format!("{v} [{}]", show_value(m, d)),
-                        _ => v,
-                    }
-                }
-                None => String::new(),
-            };
-            let _ = write!(out, " {cell:>width$}");
+        for (n, w) in c.names.iter().zip(&widths) {
+            let _ = write!(out, "  {:>w$}", cell(n, m));
         }
         out.push('\n');
     }
