@@ -58,6 +58,10 @@ pub struct FundRules {
     pub subsidy_rule: Vec<SubsidyRule>,
     pub subsidy_amount: Vec<f64>,
     pub subsidy_share: Vec<f64>,
+    /// Subsidy cap as a share of payouts, by year (`S_t ≤ cap · B_t`); infinite: none.
+    pub subsidy_cap_share: Vec<f64>,
+    /// Subsidy cap as a yearly amount, by year; infinite: none.
+    pub subsidy_cap_amount: Vec<f64>,
 }
 
 /// A year of the fund.
@@ -106,7 +110,9 @@ impl FundRules {
             SubsidyRule::ShareOfPayouts => self.subsidy_share[t] * flows.payouts,
             SubsidyRule::CoverDeficit => deficit.max(0.0),
             SubsidyRule::KeepSolvent => (-before_subsidy).max(0.0),
-        };
+        }
+        .min(self.subsidy_cap_share[t] * flows.payouts)
+        .min(self.subsidy_cap_amount[t]);
         FundYear {
             before_subsidy,
             deficit,
@@ -130,6 +136,8 @@ mod tests {
             subsidy_rule: vec![rule],
             subsidy_amount: vec![30.0],
             subsidy_share: vec![0.15],
+            subsidy_cap_share: vec![f64::INFINITY],
+            subsidy_cap_amount: vec![f64::INFINITY],
         }
     }
 
@@ -160,5 +168,16 @@ mod tests {
         let k = year(SubsidyRule::KeepSolvent);
         assert!((k.subsidy - 26.54).abs() < 1e-12);
         assert!(k.end.abs() < 1e-12);
+    }
+
+    #[test]
+    fn subsidy_caps_bind() {
+        let mut r = rules(SubsidyRule::CoverDeficit);
+        r.subsidy_cap_share = vec![0.25];
+        let flows = r.flows(0, 100.0, 200.0);
+        // deficit 77, cap 0.25 · 200 = 50
+        assert_eq!(r.roll_forward(0, 50.0, &flows, 0.04).subsidy, 50.0);
+        r.subsidy_cap_amount = vec![40.0];
+        assert_eq!(r.roll_forward(0, 50.0, &flows, 0.04).subsidy, 40.0);
     }
 }

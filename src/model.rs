@@ -37,6 +37,8 @@ pub struct Model {
     pub entrants: Entrants,
     pub pensioner_entrants: Option<PensionerEntrants>,
     pub fund: FundRules,
+    /// Automatic adjustment rules evaluated path by path.
+    pub adjustments: Adjustments,
     /// Stocks at the start of the base year.
     pub initial: State,
     /// Monte Carlo defaults (the command line may override them): the seed, and the
@@ -58,4 +60,39 @@ impl Model {
     pub fn has_disabled(&self) -> bool {
         self.initial.disabled_n.iter().any(|v| *v > 0.0) || self.moves.disability.any_nonzero
     }
+}
+
+/// Automatic adjustment rules, each evaluated path by path inside the projection on the
+/// fund ratio `F_{t+1} / B_t` (years of payouts in reserve at the end of year t).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Adjustments {
+    pub indexation_brake: Option<IndexationBrake>,
+    pub contribution_step: Option<ContributionStep>,
+    pub retirement_age: Option<LifeExpectancyLink>,
+}
+
+/// When the fund ratio at the end of year t is below `threshold`, a positive indexation
+/// `idx_{t+1}` is multiplied by `factor` (0: pensions are frozen).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct IndexationBrake {
+    pub threshold: f64,
+    pub factor: f64,
+}
+
+/// Each year whose end-of-year fund ratio is below `threshold` adds `step` to the
+/// contribution rate of every later year, up to a total rate of `max_rate`.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct ContributionStep {
+    pub threshold: f64,
+    pub step: f64,
+    pub max_rate: f64,
+}
+
+/// The retirement age follows period life expectancy at 60:
+/// `RA_{t+1}[s] = min(max, RA_sched[s,t+1] + share · (e60[s,t] − e60[s,y0]))`, with
+/// `e60` computed from the path's own mortality of the year.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct LifeExpectancyLink {
+    pub share: f64,
+    pub max_age: f64,
 }

@@ -329,6 +329,17 @@ pub struct Projector<'m> {
     /// wage-index masses are not tracked at all: the `replacement` formula needs neither).
     track_records: bool,
     ledger: Option<Vec<YearLedger>>,
+    /// Automatic adjustments, path state: contribution rate added by step-ups, whether
+    /// the indexation brake holds this year, life expectancy at 60 (base year, this year).
+    extra_rate: f64,
+    brake: bool,
+    e60_base: [f64; 2],
+    e60: [f64; 2],
+    /// Scratch for retirement rules that depend on the path (retirement age linked to
+    /// life expectancy): rates of actives and vested members and the age adjustment.
+    dyn_rate: Vec<f64>,
+    dyn_vrate: Vec<f64>,
+    dyn_factor: Vec<f64>,
 }
 
 impl<'m> Projector<'m> {
@@ -437,6 +448,13 @@ impl<'m> Projector<'m> {
             has_exits: moves.exit.any_nonzero || moves.reentry.any_nonzero,
             track_records,
             ledger: None,
+            extra_rate: 0.0,
+            brake: false,
+            e60_base: [0.0; 2],
+            e60: [0.0; 2],
+            dyn_rate: vec![0.0; ages],
+            dyn_vrate: vec![0.0; ages],
+            dyn_factor: vec![0.0; ages],
         }
     }
 
@@ -466,6 +484,9 @@ impl<'m> Projector<'m> {
         let mut growth = 1.0;
         let mut summary = PathSummary::default();
         let audit = self.ledger.is_some();
+        self.extra_rate = 0.0;
+        self.brake = false;
+        let adj = &m.adjustments;
 
         for (t, row) in rows.iter_mut().enumerate().take(years) {
             let wage = econ.wage[t];
@@ -491,8 +512,12 @@ impl<'m> Projector<'m> {
                     &wrel[s * ages + lo..s * ages + hi],
                 );
             }
-            let contributions =
-                wage * m.contributions.rate[t] * m.contributions.collection_rate[t] * wage_base;
+            let rate = match &adj.contribution_step {
+                Some(c) => (m.contributions.rate[t] + self.extra_rate)
+                    .min(c.max_rate.max(m.contributions.rate[t])),
+                None => m.contributions.rate[t],
+            };
+            let contributions = wage * rate * m.contributions.collection_rate[t] * wage_base;
             let retired = co.total(R_N, ages);
             let (disabled, disability_payouts) = if self.has_disabled {
                 (co.total(I_N, ages), co.total(I_P, ages))
@@ -518,6 +543,16 @@ impl<'m> Projector<'m> {
                 summary.cumulative_subsidy += year.subsidy;
                 summary.pv_deficits += year.deficit * self.discount[t];
             }
+            // Automatic adjustments triggered by the fund ratio F_{t+1} / B_t.
+            let low_reserve = |threshold: f64| payouts > 0.0 && year.end < threshold * payouts;
+            if let Some(c) = &adj.contribution_step {
+                if low_reserve(c.threshold) {
+                    self.extra_rate += c.step;
+                }
+            }
+            self.brake = adj
+                .indexation_brake
+                .is_some_and(|b| low_reserve(b.threshold));
             let pensioners = retired + disabled;
             let average_pension = ratio(payouts, pensioners);
             use metric::*;
@@ -561,10 +596,15 @@ impl<'m> Projector<'m> {
 
             // 6. Indexation with the weights of year t+1.
             let ix = &m.indexation;
-            let idx = 1.0
-                + ix.wage_weight[t + 1] * econ.wage_growth[t]
+            let mut rise = ix.wage_weight[t + 1] * econ.wage_growth[t]
                 + ix.price_weight[t + 1] * econ.inflation[t]
                 + ix.constant[t + 1];
+            if let (true, Some(b)) = (self.brake, &adj.indexation_brake) {
+                if rise > 0.0 {
+                    rise *= b.factor;
+                }
+            }
+            let idx = 1.0 + rise;
             for s in 0..2 {
                 let (lo, hi) = self.cohorts.live(R, s);
                 for p in &mut self.cohorts.window_mut(R_P, s, ages)[lo..hi] {
@@ -624,6 +664,12 @@ impl<'m> Projector<'m> {
         let mi = m.mortality.disability_multiplier;
         for s in 0..2 {
             self.fill_q(t, s);
+            if m.adjustments.retirement_age.is_some() {
+                self.e60[s] = life_expectancy(&self.q[..ages], 60);
+                if t == 0 {
+                    self.e60_base[s] = self.e60[s];
+                }
+            }
             let q = &self.q[..ages];
             let wrel = &m.contributions.relative_wage[s * ages..(s + 1) * ages];
             let co = &mut self.cohorts;
@@ -818,11 +864,45 @@ impl<'m> Projector<'m> {
         let (has_vested, has_disabled) = (self.has_vested, self.has_disabled);
         for s in 0..2 {
             let range = t1 * cells + s * ages..t1 * cells + (s + 1) * ages;
-            let rate = &self.retire_rate[range.clone()];
-            let vrate = &self.vested_retire_rate[range.clone()];
-            let factor = &self.start_factor[range];
+            let mut ra = whole_age(m.retirement.age[s][t1]);
+            let (rate, vrate, factor, from) = match &m.adjustments.retirement_age {
+                None => (
+                    &self.retire_rate[range.clone()],
+                    &self.vested_retire_rate[range.clone()],
+                    &self.start_factor[range],
+                    self.retire_from[t1][s],
+                ),
+                Some(link) => {
+                    // RA follows life expectancy at 60 on this path.
+                    let age = (m.retirement.age[s][t1]
+                        + link.share * (self.e60[s] - self.e60_base[s]))
+                        .min(link.max_age);
+                    ra = whole_age(age);
+                    let r = &m.retirement;
+                    let c = s * ages..(s + 1) * ages;
+                    let (rho, early) = (
+                        &r.rate.year(t1, cells)[c.clone()],
+                        &r.early_rate.year(t1, cells)[c.clone()],
+                    );
+                    let (vr, ve) = (
+                        &r.vested_rate.year(t1, cells)[c.clone()],
+                        &r.vested_early_rate.year(t1, cells)[c],
+                    );
+                    for x in 0..ages {
+                        let above = x >= ra;
+                        self.dyn_rate[x] = if above { rho[x] } else { early[x] };
+                        self.dyn_vrate[x] = if above { vr[x] } else { ve[x] };
+                        self.dyn_factor[x] = b.age_factor(t1, x, ra);
+                    }
+                    (
+                        &self.dyn_rate[..],
+                        &self.dyn_vrate[..],
+                        &self.dyn_factor[..],
+                        0,
+                    )
+                }
+            };
             let wrel = &m.contributions.relative_wage[s * ages..(s + 1) * ages];
-            let from = self.retire_from[t1][s];
             let co = &mut self.cohorts;
             let (alo, ahi) = co.live(A, s);
             let lo = from.max(alo).max(1);
@@ -896,7 +976,7 @@ impl<'m> Projector<'m> {
             if has_disabled {
                 let conversion = match &m.moves.conversion_age {
                     Some(a) => whole_age(a[s][t1]),
-                    None => whole_age(m.retirement.age[s][t1]),
+                    None => ra,
                 };
                 let (ilo, ihi) = co.live(I, s);
                 let lo = conversion.max(ilo);
@@ -956,6 +1036,18 @@ impl<'m> Projector<'m> {
             }
         }
     }
+}
+
+/// Period life expectancy at age `from` (curtate plus half a year) from one year's
+/// probabilities of dying `q` by age: `Σ_{k≥1} Π_{j<k} (1 − q[from+j]) + 0.5`.
+fn life_expectancy(q: &[f64], from: usize) -> f64 {
+    let mut alive = 1.0;
+    let mut years = 0.5;
+    for qx in q.iter().skip(from) {
+        alive *= 1.0 - qx;
+        years += alive;
+    }
+    years
 }
 
 /// A cell's masses for the benefit formula.

@@ -14,7 +14,9 @@ use crate::document::{self, Loc, Node, Sources, Value};
 use crate::economy::{self, Economy, Process, VARIABLE_KEYS};
 use crate::error::{Diagnostic, ScenarioError};
 use crate::fund::{FundRules, SubsidyRule, SUBSIDY_RULES};
-use crate::model::{Indexation, Model};
+use crate::model::{
+    Adjustments, ContributionStep, Indexation, IndexationBrake, LifeExpectancyLink, Model,
+};
 use crate::mortality::{GompertzMakeham, Mortality};
 use crate::params::{Bounds, Frame, Reader, Section, SEXES};
 
@@ -210,6 +212,7 @@ fn read_model(root: &Section, frame: Frame) -> Model {
         pe
     };
     let fund = read_fund(root, frame);
+    let adjustments = read_adjustments(root);
     let initial = read_population(root, frame, &relative_wage);
 
     Model {
@@ -226,6 +229,7 @@ fn read_model(root: &Section, frame: Frame) -> Model {
         entrants,
         pensioner_entrants,
         fund,
+        adjustments,
         initial,
         seed,
         paths,
@@ -812,6 +816,37 @@ fn read_moves(root: &Section, frame: Frame) -> Moves {
     }
 }
 
+/// Automatic adjustment rules (each off unless its table is written).
+fn read_adjustments(root: &Section) -> Adjustments {
+    let a = root.section("adjustment");
+    let ratio = Bounds::new(0.0, 1000.0, "a fund ratio (years of payouts) in [0, 1000]");
+    let brake = a.section("indexation_brake");
+    let indexation_brake = brake.is_present().then(|| IndexationBrake {
+        threshold: brake.required_number("threshold", ratio),
+        factor: brake.number("factor", 0.0, Bounds::PROBABILITY),
+    });
+    brake.finish();
+    let step = a.section("contribution_step");
+    let contribution_step = step.is_present().then(|| ContributionStep {
+        threshold: step.required_number("threshold", ratio),
+        step: step.required_number("step", Bounds::PROBABILITY),
+        max_rate: step.number("max_rate", 1.0, Bounds::PROBABILITY),
+    });
+    step.finish();
+    let ra = a.section("retirement_age");
+    let retirement_age = ra.is_present().then(|| LifeExpectancyLink {
+        share: ra.required_number("share", Bounds::new(0.0, 2.0, "a share in [0, 2]")),
+        max_age: ra.number("max", 75.0, AGE),
+    });
+    ra.finish();
+    a.finish();
+    Adjustments {
+        indexation_brake,
+        contribution_step,
+        retirement_age,
+    }
+}
+
 fn read_fund(root: &Section, _frame: Frame) -> FundRules {
     let r = root.reader();
     let s = root.section("fund");
@@ -837,6 +872,12 @@ fn read_fund(root: &Section, _frame: Frame) -> FundRules {
         0.0,
         Bounds::new(0.0, 10.0, "a share of payouts in [0, 10]"),
     );
+    let subsidy_cap_share = sub.sched(
+        "cap_share_of_payouts",
+        f64::INFINITY,
+        Bounds::new(0.0, 10.0, "a share of payouts in [0, 10]"),
+    );
+    let subsidy_cap_amount = sub.sched("cap_amount", f64::INFINITY, COUNT);
     if subsidy_rule.contains(&SubsidyRule::Fixed) && !sub.has("amount") {
         r.error(
             sub.loc(),
@@ -861,6 +902,8 @@ fn read_fund(root: &Section, _frame: Frame) -> FundRules {
         subsidy_rule,
         subsidy_amount,
         subsidy_share,
+        subsidy_cap_share,
+        subsidy_cap_amount,
     }
 }
 
