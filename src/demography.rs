@@ -25,6 +25,14 @@ pub struct State {
     pub disabled_pension: Vec<f64>,
     pub retired_n: Vec<f64>,
     pub retired_pension: Vec<f64>,
+    /// China's rules: individual-account balances and deemed years (service before the
+    /// reform) of actives and vested members, and the account part of pensions in payment
+    /// (included in `retired_pension`).
+    pub active_account: Vec<f64>,
+    pub active_deemed: Vec<f64>,
+    pub vested_account: Vec<f64>,
+    pub vested_deemed: Vec<f64>,
+    pub retired_account_pension: Vec<f64>,
 }
 
 impl State {
@@ -41,7 +49,12 @@ impl State {
             disabled_n: z.clone(),
             disabled_pension: z.clone(),
             retired_n: z.clone(),
-            retired_pension: z,
+            retired_pension: z.clone(),
+            active_account: z.clone(),
+            active_deemed: z.clone(),
+            vested_account: z.clone(),
+            vested_deemed: z.clone(),
+            retired_account_pension: z,
         }
     }
 
@@ -58,6 +71,12 @@ impl State {
             .copy_from_slice(&other.disabled_pension);
         self.retired_n.copy_from_slice(&other.retired_n);
         self.retired_pension.copy_from_slice(&other.retired_pension);
+        self.active_account.copy_from_slice(&other.active_account);
+        self.active_deemed.copy_from_slice(&other.active_deemed);
+        self.vested_account.copy_from_slice(&other.vested_account);
+        self.vested_deemed.copy_from_slice(&other.vested_deemed);
+        self.retired_account_pension
+            .copy_from_slice(&other.retired_account_pension);
     }
 
     /// Everyone moves from age x to x+1; those at ω leave.
@@ -74,6 +93,11 @@ impl State {
             &mut self.disabled_pension,
             &mut self.retired_n,
             &mut self.retired_pension,
+            &mut self.active_account,
+            &mut self.active_deemed,
+            &mut self.vested_account,
+            &mut self.vested_deemed,
+            &mut self.retired_account_pension,
         ] {
             for s in 0..2 {
                 let sex = &mut v[s * ages..(s + 1) * ages];

@@ -223,6 +223,12 @@ fn load_chain(
 
 /// Whether a table is one value (a schedule, an age map, a pair by sex, a profile) rather
 /// than a section of the scenario: such a table is replaced whole by an override.
+///
+/// A table whose only key is `table` is not taken for a value: `[mortality]` written with
+/// just `table = "q.csv"` is a section (an override adding `improvement` must keep the
+/// table, and one changing the table must keep the base's improvement). A CSV profile
+/// `{ table = "…" }` still replaces a `uniform`/`normal`/by-sex profile whole (or is
+/// replaced whole by one), since those are values.
 fn is_value_table(t: &Table) -> bool {
     t.entries.iter().any(|e| {
         e.key.trim().parse::<i64>().is_ok()
@@ -230,7 +236,7 @@ fn is_value_table(t: &Table) -> bool {
                 e.key.as_str(),
                 "male" | "female" | "by_year" | "uniform" | "normal"
             )
-    }) || (t.entries.len() == 1 && t.entries[0].key == "table")
+    })
 }
 
 /// Deep merge: sections merge key by key; any other value of `over` (a number, a string,

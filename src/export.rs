@@ -40,15 +40,26 @@ pub fn num(x: f64) -> String {
     }
 }
 
+/// Columns a model's results have: MODEL.md's metrics, plus the individual-account
+/// metrics under China's rules.
+pub fn metric_count(model: &Model) -> usize {
+    if model.china.is_some() {
+        METRICS.len()
+    } else {
+        crate::projection::N_BASE_METRICS
+    }
+}
+
 /// `deterministic.csv`: `year` then every metric, one row per year.
 pub fn rows_csv(model: &Model, rows: &[Row]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
+    let n = metric_count(model);
     let mut header = vec!["year"];
-    header.extend(METRICS);
+    header.extend(&METRICS[..n]);
     w.write_record(&header).expect("in-memory CSV");
     for (t, row) in rows.iter().enumerate() {
         let mut rec = vec![(model.frame.base_year + t as i32).to_string()];
-        rec.extend(row.iter().map(|v| num(*v)));
+        rec.extend(row[..n].iter().map(|v| num(*v)));
         w.write_record(&rec).expect("in-memory CSV");
     }
     String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8")
@@ -146,7 +157,7 @@ pub fn summary_csv(model: &Model, summary: &crate::aggregate::Summary) -> String
         .expect("in-memory CSV");
     for t in 0..model.frame.years() {
         let year = (model.frame.base_year + t as i32).to_string();
-        for (m, name) in METRICS.iter().enumerate() {
+        for (m, name) in METRICS[..metric_count(model)].iter().enumerate() {
             let stats = &summary.stats[t * METRICS.len() + m];
             for (k, stat) in STATS.iter().enumerate() {
                 w.write_record([year.as_str(), name, stat, &num(stats[k])])

@@ -6,6 +6,7 @@
 
 pub mod aggregate;
 pub mod benefits;
+pub mod china;
 pub mod compare;
 pub mod contributions;
 pub mod demography;

@@ -39,6 +39,8 @@ pub struct Model {
     pub fund: FundRules,
     /// Automatic adjustment rules evaluated path by path.
     pub adjustments: Adjustments,
+    /// China's urban employee rules, when the scenario selects them.
+    pub china: Option<crate::china::ChinaRules>,
     /// Stocks at the start of the base year.
     pub initial: State,
     /// Monte Carlo defaults (the command line may override them): the seed, and the

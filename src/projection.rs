@@ -6,12 +6,13 @@
 //! every path: the loop allocates nothing.
 
 use crate::benefits::Record;
+use crate::china::ChinaRules;
 use crate::demography::{dot, sum, whole_age, State};
 use crate::economy::EconPath;
 use crate::model::Model;
 
 /// Names of the yearly metrics, in the column order of `deterministic.csv` (after `year`).
-pub const METRICS: [&str; 18] = [
+pub const METRICS: [&str; 23] = [
     "contributors",
     "pensioners",
     "dependency_ratio",
@@ -30,7 +31,15 @@ pub const METRICS: [&str; 18] = [
     "other_income",
     "new_pensions",
     "average_first_pension",
+    "ia_contributions",
+    "ia_fund_end",
+    "ia_balances",
+    "ia_implicit_debt",
+    "basic_pension_avg",
 ];
+/// Metrics of MODEL.md (the columns of every scenario); the rest exist only under China's
+/// rules (`china_urban_employee`).
+pub const N_BASE_METRICS: usize = 18;
 pub const N_METRICS: usize = METRICS.len();
 
 /// Index of each metric in a [`Row`].
@@ -53,6 +62,16 @@ pub mod metric {
     pub const OTHER_INCOME: usize = 15;
     pub const NEW_PENSIONS: usize = 16;
     pub const AVERAGE_FIRST_PENSION: usize = 17;
+    /// Employee contributions credited to individual accounts.
+    pub const IA_CONTRIBUTIONS: usize = 18;
+    /// Individual-account fund at year end (funded accounts).
+    pub const IA_FUND_END: usize = 19;
+    /// Notional balances of all individual accounts at year end.
+    pub const IA_BALANCES: usize = 20;
+    /// Balances not backed by the individual-account fund (empty accounts).
+    pub const IA_IMPLICIT_DEBT: usize = 21;
+    /// Average first basic + transitional pension of the year's awards.
+    pub const BASIC_PENSION_AVG: usize = 22;
 }
 
 /// One year's metrics (ratios are 0 when their denominator is 0).
@@ -106,14 +125,16 @@ pub type YearLedger = [StateLedger; 4];
 struct Cohorts {
     span: usize,
     base: usize,
-    arrays: [Vec<f64>; 10],
+    arrays: [Vec<f64>; N_ARRAYS],
     /// For each state (A, V, I, R) and sex, the half-open age range outside which every
     /// mass is exactly zero: loops skip the ages nobody can be at.
     live: [[(usize, usize); 2]; 4],
 }
 
 /// State (A, V, I, R) of each mass array.
-const STATE_OF: [usize; 10] = [0, 0, 0, 1, 1, 1, 2, 2, 3, 3];
+const STATE_OF: [usize; N_ARRAYS] = [0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 0, 0, 1, 1, 3];
+/// Number of mass arrays: the ten of MODEL.md and five of China's rules.
+const N_ARRAYS: usize = 15;
 const A: usize = 0;
 const V: usize = 1;
 const I: usize = 2;
@@ -138,6 +159,13 @@ const I_N: usize = 6;
 const I_P: usize = 7;
 const R_N: usize = 8;
 const R_P: usize = 9;
+/// China's rules: account balances and deemed years of A and V, account part of R's
+/// pension mass.
+const A_IA: usize = 10;
+const A_D: usize = 11;
+const V_IA: usize = 12;
+const V_D: usize = 13;
+const R_PIA: usize = 14;
 
 impl Cohorts {
     fn new(years: usize, ages: usize) -> Cohorts {
@@ -222,7 +250,7 @@ impl Cohorts {
     }
 
     /// Resets to the initial stocks (only the arrays in use are touched).
-    fn load(&mut self, initial: &State, years: usize, used: &[bool; 10]) {
+    fn load(&mut self, initial: &State, years: usize, used: &[bool; N_ARRAYS]) {
         self.base = years;
         let ages = initial.ages;
         for (state, n) in [
@@ -236,7 +264,7 @@ impl Cohorts {
             }
         }
         let ages = initial.ages;
-        let sources: [&Vec<f64>; 10] = [
+        let sources: [&Vec<f64>; N_ARRAYS] = [
             &initial.active_n,
             &initial.active_service,
             &initial.active_wage,
@@ -247,6 +275,11 @@ impl Cohorts {
             &initial.disabled_pension,
             &initial.retired_n,
             &initial.retired_pension,
+            &initial.active_account,
+            &initial.active_deemed,
+            &initial.vested_account,
+            &initial.vested_deemed,
+            &initial.retired_account_pension,
         ];
         for (k, src) in sources.iter().enumerate() {
             if !used[k] {
@@ -279,7 +312,7 @@ impl Cohorts {
     /// The stocks as an age-indexed [`State`].
     fn to_state(&self, ages: usize) -> State {
         let mut st = State::empty(ages);
-        let targets: [&mut Vec<f64>; 10] = [
+        let targets: [&mut Vec<f64>; N_ARRAYS] = [
             &mut st.active_n,
             &mut st.active_service,
             &mut st.active_wage,
@@ -290,6 +323,11 @@ impl Cohorts {
             &mut st.disabled_pension,
             &mut st.retired_n,
             &mut st.retired_pension,
+            &mut st.active_account,
+            &mut st.active_deemed,
+            &mut st.vested_account,
+            &mut st.vested_deemed,
+            &mut st.retired_account_pension,
         ];
         for (k, t) in targets.into_iter().enumerate() {
             for s in 0..2 {
@@ -304,7 +342,7 @@ impl Cohorts {
 pub struct Projector<'m> {
     model: &'m Model,
     cohorts: Cohorts,
-    used: [bool; 10],
+    used: [bool; N_ARRAYS],
     /// Scratch: one sex's q for the year.
     q: Vec<f64>,
     /// Discount factor of each year index for the present value of deficits.
@@ -340,6 +378,12 @@ pub struct Projector<'m> {
     dyn_rate: Vec<f64>,
     dyn_vrate: Vec<f64>,
     dyn_factor: Vec<f64>,
+    /// China's rules, path state: each cell's contribution base relative to `W_t` this
+    /// year, the individual-account fund, refunds decided this year (paid next year).
+    base_rel: Vec<f64>,
+    ia_fund: f64,
+    refunds_due: f64,
+    refunds_now: f64,
 }
 
 impl<'m> Projector<'m> {
@@ -354,7 +398,12 @@ impl<'m> Projector<'m> {
         let has_disabled = model.has_disabled();
         let track_records =
             model.benefits.formula != crate::benefits::Formula::Replacement || has_vested;
-        let mut used = [true; 10];
+        let mut used = [true; N_ARRAYS];
+        if model.china.is_none() {
+            for k in [A_IA, A_D, V_IA, V_D, R_PIA] {
+                used[k] = false;
+            }
+        }
         if !track_records {
             used[A_S] = false;
             used[A_W] = false;
@@ -455,6 +504,10 @@ impl<'m> Projector<'m> {
             dyn_rate: vec![0.0; ages],
             dyn_vrate: vec![0.0; ages],
             dyn_factor: vec![0.0; ages],
+            base_rel: vec![0.0; cells],
+            ia_fund: 0.0,
+            refunds_due: 0.0,
+            refunds_now: 0.0,
         }
     }
 
@@ -487,6 +540,9 @@ impl<'m> Projector<'m> {
         self.extra_rate = 0.0;
         self.brake = false;
         let adj = &m.adjustments;
+        let china = m.china.as_ref();
+        self.ia_fund = china.map_or(0.0, |c| c.fund_initial);
+        self.refunds_due = 0.0;
 
         for (t, row) in rows.iter_mut().enumerate().take(years) {
             let wage = econ.wage[t];
@@ -517,7 +573,7 @@ impl<'m> Projector<'m> {
                     .min(c.max_rate.max(m.contributions.rate[t])),
                 None => m.contributions.rate[t],
             };
-            let contributions = wage * rate * m.contributions.collection_rate[t] * wage_base;
+            let mut contributions = wage * rate * m.contributions.collection_rate[t] * wage_base;
             let retired = co.total(R_N, ages);
             let (disabled, disability_payouts) = if self.has_disabled {
                 (co.total(I_N, ages), co.total(I_P, ages))
@@ -529,8 +585,17 @@ impl<'m> Projector<'m> {
             } else {
                 0.0
             };
-            let payouts = co.total(R_P, ages) + disability_payouts;
-            let flows = m.fund.flows(t, contributions, payouts);
+            let pension_mass = co.total(R_P, ages) + disability_payouts;
+            let mut payouts = pension_mass;
+            let mut china_year = ChinaYear::default();
+            if let Some(ch) = china {
+                china_year = self.china_flows(ch, t, wage, econ.wage_growth[t]);
+                contributions = china_year.pooled_contributions;
+                payouts -= china_year.account_pensions_from_fund;
+                payouts += china_year.refunds_from_pool;
+            }
+            let mut flows = m.fund.flows(t, contributions, payouts);
+            flows.other_income += china_year.transfer;
 
             // 2. Fund.
             let year = m.fund.roll_forward(t, fund, &flows, econ.fund_return[t]);
@@ -553,8 +618,16 @@ impl<'m> Projector<'m> {
             self.brake = adj
                 .indexation_brake
                 .is_some_and(|b| low_reserve(b.threshold));
+            if china.is_some() {
+                let r = econ.fund_return[t];
+                self.ia_fund = self.ia_fund * (1.0 + r)
+                    + (china_year.invested
+                        - china_year.account_pensions_from_fund
+                        - china_year.refunds_from_fund)
+                        * (1.0 + r / 2.0);
+            }
             let pensioners = retired + disabled;
-            let average_pension = ratio(payouts, pensioners);
+            let average_pension = ratio(pension_mass, pensioners);
             use metric::*;
             row[CONTRIBUTORS] = contributors;
             row[PENSIONERS] = pensioners;
@@ -574,6 +647,7 @@ impl<'m> Projector<'m> {
             row[OTHER_INCOME] = flows.other_income;
 
             // 3. Deaths, then service.
+            self.refunds_now = 0.0;
             self.deaths_and_service(t, econ.mortality_k[t], &mut ledger);
 
             // 4. Moves among the living.
@@ -583,6 +657,9 @@ impl<'m> Projector<'m> {
             }
             if self.has_exits {
                 self.exits(t, &mut ledger);
+            }
+            if china.is_some() && (self.has_exits || m.moves.disability.any_nonzero) {
+                self.china_moves(t);
             }
 
             // 5. Ageing.
@@ -616,6 +693,12 @@ impl<'m> Projector<'m> {
                         *p *= idx;
                     }
                 }
+                if china.is_some() {
+                    let (lo, hi) = self.cohorts.live(R, s);
+                    for p in &mut self.cohorts.window_mut(R_PIA, s, ages)[lo..hi] {
+                        *p *= idx;
+                    }
+                }
             }
 
             // 7. Retirement with the rules of year t+1.
@@ -626,6 +709,15 @@ impl<'m> Projector<'m> {
 
             row[NEW_PENSIONS] = awards.count;
             row[AVERAGE_FIRST_PENSION] = ratio(awards.amount, awards.count);
+            if china.is_some() {
+                let balances = self.cohorts.total(A_IA, ages) + self.cohorts.total(V_IA, ages);
+                row[IA_CONTRIBUTIONS] = china_year.credits;
+                row[IA_FUND_END] = self.ia_fund;
+                row[IA_BALANCES] = balances;
+                row[IA_IMPLICIT_DEBT] = balances - self.ia_fund;
+                row[BASIC_PENSION_AVG] = ratio(awards.basic, awards.count);
+                self.refunds_due = self.refunds_now;
+            }
             if let Some(l) = self.ledger.as_mut() {
                 let co = &self.cohorts;
                 for (e, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
@@ -635,6 +727,90 @@ impl<'m> Projector<'m> {
             }
         }
         summary
+    }
+
+    /// China's rules, step 1: contribution bases, credits to the accounts (with a year's
+    /// interest on their balances), the split of employee contributions between the
+    /// pooled fund and the individual-account fund, the central transfer, and who pays
+    /// account pensions and last year's refunds (the account fund pays its funded share
+    /// `φ = F_IA / Σ balances`, capped at 1).
+    fn china_flows(&mut self, ch: &ChinaRules, t: usize, wage: f64, growth: f64) -> ChinaYear {
+        let m = self.model;
+        let ages = m.frame.ages();
+        let wrel = &m.contributions.relative_wage;
+        let previous = 1.0 / (1.0 + growth);
+        for (b, w) in self.base_rel.iter_mut().zip(wrel) {
+            *b = ch.relative_base(t, *w, previous);
+        }
+        let k = m.contributions.collection_rate[t];
+        let credit_rate = ch.employee_rate[t] * k * wage;
+        let interest = 1.0 + ch.crediting_rate[t];
+        let co = &mut self.cohorts;
+        let balances = co.total(A_IA, ages) + co.total(V_IA, ages);
+        let mut declared = 0.0;
+        for s in 0..2 {
+            let (lo, hi) = co.live(A, s);
+            let base = &self.base_rel[s * ages..(s + 1) * ages];
+            declared += dot(&co.window(A_N, s, ages)[lo..hi], &base[lo..hi]);
+            let [an, acc] = co.windows_mut([A_N, A_IA], s, ages);
+            for x in lo..hi {
+                acc[x] = acc[x] * interest + an[x] * credit_rate * base[x];
+            }
+            let (lo, hi) = co.live(V, s);
+            for a in &mut co.window_mut(V_IA, s, ages)[lo..hi] {
+                *a *= interest;
+            }
+        }
+        let declared = wage * declared;
+        let employee = ch.employee_rate[t] * k * declared;
+        let funded = ch.funded_share[t];
+        let phi = if balances > 0.0 {
+            (self.ia_fund / balances).clamp(0.0, 1.0)
+        } else {
+            funded
+        };
+        let account_pensions = co.total(R_PIA, ages);
+        ChinaYear {
+            pooled_contributions: ch.employer_rate[t] * k * declared + (1.0 - funded) * employee,
+            credits: employee,
+            invested: funded * employee,
+            transfer: ch.central_transfer[t] * declared,
+            account_pensions_from_fund: phi * account_pensions,
+            refunds_from_fund: phi * self.refunds_due,
+            refunds_from_pool: (1.0 - phi) * self.refunds_due,
+        }
+    }
+
+    /// China's rules, step 4: account balances and deemed years move with their members
+    /// (`A ← A (1 − δ − ℓ) + η V`, `V ← V (1 − η) + v ℓ A`); the accounts of the disabled
+    /// and of leavers who keep no rights are refunded.
+    fn china_moves(&mut self, t: usize) {
+        let m = self.model;
+        let (ages, cells) = (m.frame.ages(), m.frame.cells());
+        let mv = &m.moves;
+        let vesting = mv.vesting_share[t];
+        let with_disability = self.has_disabled && mv.disability.any_nonzero;
+        for s in 0..2 {
+            let range = s * ages..(s + 1) * ages;
+            let delta = &mv.disability.year(t, cells)[range.clone()];
+            let ell = &mv.exit.year(t, cells)[range.clone()];
+            let eta = &mv.reentry.year(t, cells)[range];
+            let co = &mut self.cohorts;
+            let [a_acc, a_d, v_acc, v_d] = co.windows_mut([A_IA, A_D, V_IA, V_D], s, ages);
+            let mut refunds = 0.0;
+            for x in 0..ages {
+                let d = if with_disability { delta[x] } else { 0.0 };
+                let (l, e) = (ell[x], eta[x]);
+                let stay = 1.0 - d - l;
+                let (a0, a1, v0, v1) = (a_acc[x], a_d[x], v_acc[x], v_d[x]);
+                refunds += (d + (1.0 - vesting) * l) * a0;
+                a_acc[x] = a0 * stay + e * v0;
+                a_d[x] = a1 * stay + e * v1;
+                v_acc[x] = v0 * (1.0 - e) + vesting * l * a0;
+                v_d[x] = v1 * (1.0 - e) + vesting * l * a1;
+            }
+            self.refunds_now += refunds;
+        }
     }
 
     /// Fills `self.q` with sex `s`'s probabilities of dying in year index `t`.
@@ -686,6 +862,27 @@ impl<'m> Projector<'m> {
                         .sum::<f64>();
                 }
             }
+            if let Some(ch) = &m.china {
+                let _ = ch;
+                // Accounts of members who die are paid to their heirs (next year).
+                for (k, state) in [(A_IA, A), (V_IA, V)] {
+                    let (lo, hi) = co.live(state, s);
+                    self.refunds_now += dot(&co.window(k, s, ages)[lo..hi], &q[lo..hi]);
+                }
+                for (k, state) in [(A_IA, A), (A_D, A), (V_IA, V), (V_D, V), (R_PIA, R)] {
+                    let (lo, hi) = co.live(state, s);
+                    for (v, q) in co.window_mut(k, s, ages)[lo..hi].iter_mut().zip(&q[lo..hi]) {
+                        *v *= 1.0 - q;
+                    }
+                }
+            }
+            // The wage index accrues the relative wage, or under China's rules the
+            // relative contribution base (the indexed wage of the basic pension).
+            let wrel = if m.china.is_some() {
+                &self.base_rel[s * ages..(s + 1) * ages]
+            } else {
+                wrel
+            };
             let (lo, hi) = co.live(A, s);
             let (qa, wa) = (&q[lo..hi], &wrel[lo..hi]);
             if self.track_records {
@@ -904,73 +1101,130 @@ impl<'m> Projector<'m> {
             };
             let wrel = &m.contributions.relative_wage[s * ages..(s + 1) * ages];
             let co = &mut self.cohorts;
-            let (alo, ahi) = co.live(A, s);
-            let lo = from.max(alo).max(1);
-            if lo < ahi {
-                if replacement {
-                    // p = max(rr W w_rel[s,x−1], f W) × adjustment: no records needed.
-                    let rr = b.replacement_rate[t1] * wage;
-                    let floor = b.floor[t1] * wage;
-                    let [an, rn, rp] = co.windows_mut([A_N, R_N, R_P], s, ages);
-                    let (mut count, mut amount) = (0.0, 0.0);
-                    for x in lo..ahi {
-                        let n = rate[x] * an[x];
-                        let p = (rr * wrel[x - 1]).max(floor) * factor[x];
-                        rn[x] += n;
-                        rp[x] += n * p;
-                        an[x] -= n;
-                        count += n;
-                        amount += n * p;
+            if let Some(ch) = &m.china {
+                let mut refunds = 0.0;
+                for (state, k, rates, l) in [
+                    (A, [A_N, A_S, A_W, A_IA, A_D], rate, 0),
+                    (V, [V_N, V_S, V_W, V_IA, V_D], vrate, 1),
+                ] {
+                    if state == V && !has_vested {
+                        continue;
                     }
-                    awards.count += count;
-                    awards.amount += amount;
-                    ledger[0].moved_out += count;
-                    ledger[3].moved_in += count;
-                } else {
-                    let [an, asv, aw, rn, rp] = co.windows_mut([A_N, A_S, A_W, R_N, R_P], s, ages);
-                    for x in lo..ahi {
-                        let (rho, n0) = (rate[x], an[x]);
+                    let (slo, shi) = co.live(state, s);
+                    let lo = from.max(slo).max(1);
+                    if lo >= shi {
+                        continue;
+                    }
+                    let [n, sv, w, acc, dm, rn, rp, rpia] =
+                        co.windows_mut([k[0], k[1], k[2], k[3], k[4], R_N, R_P, R_PIA], s, ages);
+                    for x in lo..shi {
+                        let (rho, n0) = (rates[x], n[x]);
                         if rho > 0.0 && n0 > 0.0 {
-                            let record = cell_record(n0, asv[x], aw[x], wrel[x - 1]);
-                            let p = b.floored_pension(t1, wage, &record) * factor[x];
-                            let n = rho * n0;
-                            rn[x] += n;
-                            rp[x] += n * p;
-                            an[x] = n0 - n;
-                            asv[x] *= 1.0 - rho;
-                            aw[x] *= 1.0 - rho;
-                            awards.add(n, p);
-                            ledger[0].moved_out += n;
-                            ledger[3].moved_in += n;
+                            let service = sv[x] / n0;
+                            let deemed = dm[x] / n0;
+                            let wage_index = if sv[x] > 0.0 {
+                                w[x] / sv[x]
+                            } else {
+                                wrel[x - 1]
+                            };
+                            let account = acc[x] / n0;
+                            let eligible = ch.eligible_share(service + deemed);
+                            let (pooled, own) =
+                                ch.first_pension(t1, wage, service, deemed, wage_index, account, x);
+                            let f = factor[x];
+                            let retiring = rho * n0;
+                            let pensioners = retiring * eligible;
+                            rn[x] += pensioners;
+                            rp[x] += pensioners * (pooled + own) * f;
+                            rpia[x] += pensioners * own * f;
+                            refunds += (retiring - pensioners) * account;
+                            awards.count += pensioners;
+                            awards.amount += pensioners * (pooled + own) * f;
+                            awards.basic += pensioners * pooled * f;
+                            ledger[l].moved_out += pensioners;
+                            ledger[l].left += retiring - pensioners;
+                            ledger[3].moved_in += pensioners;
+                            n[x] = n0 - retiring;
+                            for v in [&mut sv[x], &mut w[x], &mut acc[x], &mut dm[x]] {
+                                *v *= 1.0 - rho;
+                            }
                         }
                     }
+                    co.widen(R, s, (lo, shi));
+                    co.trim_top(state, k[0], s, ages);
                 }
-                co.widen(R, s, (lo, ahi));
-                co.trim_top(A, A_N, s, ages);
-            }
-            if has_vested {
-                let (vlo, vhi) = co.live(V, s);
-                let lo = from.max(vlo).max(1);
-                if lo < vhi {
-                    let [vn, vs, vw, rn, rp] = co.windows_mut([V_N, V_S, V_W, R_N, R_P], s, ages);
-                    for x in lo..vhi {
-                        let (rho, n0) = (vrate[x], vn[x]);
-                        if rho > 0.0 && n0 > 0.0 {
-                            let record = cell_record(n0, vs[x], vw[x], wrel[x - 1]);
-                            let p = b.floored_pension(t1, wage, &record) * factor[x];
-                            let n = rho * n0;
+                self.refunds_now += refunds;
+            } else {
+                let (alo, ahi) = co.live(A, s);
+                let lo = from.max(alo).max(1);
+                if lo < ahi {
+                    if replacement {
+                        // p = max(rr W w_rel[s,x−1], f W) × adjustment: no records needed.
+                        let rr = b.replacement_rate[t1] * wage;
+                        let floor = b.floor[t1] * wage;
+                        let [an, rn, rp] = co.windows_mut([A_N, R_N, R_P], s, ages);
+                        let (mut count, mut amount) = (0.0, 0.0);
+                        for x in lo..ahi {
+                            let n = rate[x] * an[x];
+                            let p = (rr * wrel[x - 1]).max(floor) * factor[x];
                             rn[x] += n;
                             rp[x] += n * p;
-                            vn[x] = n0 - n;
-                            vs[x] *= 1.0 - rho;
-                            vw[x] *= 1.0 - rho;
-                            awards.add(n, p);
-                            ledger[1].moved_out += n;
-                            ledger[3].moved_in += n;
+                            an[x] -= n;
+                            count += n;
+                            amount += n * p;
+                        }
+                        awards.count += count;
+                        awards.amount += amount;
+                        ledger[0].moved_out += count;
+                        ledger[3].moved_in += count;
+                    } else {
+                        let [an, asv, aw, rn, rp] =
+                            co.windows_mut([A_N, A_S, A_W, R_N, R_P], s, ages);
+                        for x in lo..ahi {
+                            let (rho, n0) = (rate[x], an[x]);
+                            if rho > 0.0 && n0 > 0.0 {
+                                let record = cell_record(n0, asv[x], aw[x], wrel[x - 1]);
+                                let p = b.floored_pension(t1, wage, &record) * factor[x];
+                                let n = rho * n0;
+                                rn[x] += n;
+                                rp[x] += n * p;
+                                an[x] = n0 - n;
+                                asv[x] *= 1.0 - rho;
+                                aw[x] *= 1.0 - rho;
+                                awards.add(n, p);
+                                ledger[0].moved_out += n;
+                                ledger[3].moved_in += n;
+                            }
                         }
                     }
-                    co.widen(R, s, (lo, vhi));
-                    co.trim_top(V, V_N, s, ages);
+                    co.widen(R, s, (lo, ahi));
+                    co.trim_top(A, A_N, s, ages);
+                }
+                if has_vested {
+                    let (vlo, vhi) = co.live(V, s);
+                    let lo = from.max(vlo).max(1);
+                    if lo < vhi {
+                        let [vn, vs, vw, rn, rp] =
+                            co.windows_mut([V_N, V_S, V_W, R_N, R_P], s, ages);
+                        for x in lo..vhi {
+                            let (rho, n0) = (vrate[x], vn[x]);
+                            if rho > 0.0 && n0 > 0.0 {
+                                let record = cell_record(n0, vs[x], vw[x], wrel[x - 1]);
+                                let p = b.floored_pension(t1, wage, &record) * factor[x];
+                                let n = rho * n0;
+                                rn[x] += n;
+                                rp[x] += n * p;
+                                vn[x] = n0 - n;
+                                vs[x] *= 1.0 - rho;
+                                vw[x] *= 1.0 - rho;
+                                awards.add(n, p);
+                                ledger[1].moved_out += n;
+                                ledger[3].moved_in += n;
+                            }
+                        }
+                        co.widen(R, s, (lo, vhi));
+                        co.trim_top(V, V_N, s, ages);
+                    }
                 }
             }
             if has_disabled {
@@ -1079,11 +1333,32 @@ fn ratio(a: f64, b: f64) -> f64 {
     }
 }
 
+/// China's rules: a year's flows between members, the pooled fund and the
+/// individual-account fund (currency unit).
+#[derive(Default)]
+struct ChinaYear {
+    /// Employer contributions and the unfunded share of employee contributions.
+    pooled_contributions: f64,
+    /// Employee contributions credited to accounts.
+    credits: f64,
+    /// The funded share of them, invested in the account fund.
+    invested: f64,
+    /// Central adjustment transfer into the pooled fund (other income).
+    transfer: f64,
+    /// Account pensions and refunds paid by the account fund, and refunds paid by the
+    /// pooled fund (the unfunded share).
+    account_pensions_from_fund: f64,
+    refunds_from_fund: f64,
+    refunds_from_pool: f64,
+}
+
 /// New pensions awarded in a year: count and total first pension.
 #[derive(Default)]
 struct Awards {
     count: f64,
     amount: f64,
+    /// China's rules: the basic + transitional part of `amount`.
+    basic: f64,
 }
 
 impl Awards {

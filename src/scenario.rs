@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::benefits::{BenefitRules, Formula};
+use crate::china::ChinaRules;
 use crate::contributions::ContributionRules;
 use crate::demography::{Entrants, Moves, PensionerEntrants, Profile, Retirement, State};
 use crate::document::{self, Loc, Node, Sources, Value};
@@ -130,14 +131,36 @@ fn read_model(root: &Section, frame: Frame) -> Model {
     let contributions = {
         let c = root.section("contributions");
         let rules = ContributionRules {
-            rate: sched_required(&c, "rate", Bounds::PROBABILITY),
+            rate: if is_china_formula(root) {
+                if let Some(n) = c.get("rate") {
+                    r.error(
+                        Some(n.loc),
+                        &c.key("rate"),
+                        "under china_urban_employee rules the rates are china.employer_rate and china.employee_rate",
+                    );
+                }
+                vec![0.0; frame.sched_len()]
+            } else {
+                sched_required(&c, "rate", Bounds::PROBABILITY)
+            },
             collection_rate: c.sched("collection_rate", 1.0, Bounds::PROBABILITY),
             relative_wage: relative_wage.clone(),
         };
         c.finish();
         rules
     };
-    let benefits = read_benefits(root, frame);
+    let (mut benefits, is_china) = read_benefits(root, frame);
+    let china = is_china.then(|| read_china(root, frame, &mut benefits));
+    let mut contributions = contributions;
+    if let Some(c) = &china {
+        // The total rate: employer (pooled fund) + employee (individual account).
+        contributions.rate = c
+            .employer_rate
+            .iter()
+            .zip(&c.employee_rate)
+            .map(|(a, b)| a + b)
+            .collect();
+    }
     let indexation = {
         let s = root.section("indexation");
         let ix = Indexation {
@@ -230,11 +253,23 @@ fn read_model(root: &Section, frame: Frame) -> Model {
         pensioner_entrants,
         fund,
         adjustments,
+        china,
         initial,
         seed,
         paths,
         marked_years,
     }
+}
+
+/// Whether the scenario selects China's rules (read before the benefit table itself).
+fn is_china_formula(root: &Section) -> bool {
+    let Some(node) = root.get("benefit") else {
+        return false;
+    };
+    matches!(&node.value, Value::Table(t) if matches!(
+        t.get("formula").map(|n| &n.value),
+        Some(Value::Str(s)) if s == "china_urban_employee"
+    ))
 }
 
 fn read_marked_years(root: &Section, frame: Frame) -> Vec<i32> {
@@ -660,12 +695,24 @@ fn read_profile(r: &Reader, node: &Node, key: &str, frame: Frame) -> [Vec<f64>; 
     out
 }
 
-fn read_benefits(root: &Section, frame: Frame) -> BenefitRules {
+fn read_benefits(root: &Section, frame: Frame) -> (BenefitRules, bool) {
     let r = root.reader();
     let s = root.section("benefit");
-    let kinds = ["replacement", "career", "bend_points"];
-    let formula = [Formula::Replacement, Formula::Career, Formula::BendPoints]
-        [s.choice("formula", &kinds, 0)];
+    let kinds = [
+        "replacement",
+        "career",
+        "bend_points",
+        "china_urban_employee",
+    ];
+    let choice = s.choice("formula", &kinds, 0);
+    // China's rules: disability pensions (and the `floored_pension` of the engine) use
+    // the basic-pension formula, a career formula; retirement uses crate::china.
+    let formula = [
+        Formula::Replacement,
+        Formula::Career,
+        Formula::BendPoints,
+        Formula::Career,
+    ][choice];
     let n = frame.sched_len();
     let mut rules = BenefitRules::replacement(vec![0.0; n]);
     rules.formula = formula;
@@ -673,6 +720,7 @@ fn read_benefits(root: &Section, frame: Frame) -> BenefitRules {
         Formula::Replacement => {
             rules.replacement_rate = sched_required(&s, "replacement_rate", SHARE_OF_WAGE)
         }
+        Formula::Career if choice == 3 => {}
         Formula::Career => {
             rules.accrual = sched_required(
                 &s,
@@ -723,27 +771,101 @@ fn read_benefits(root: &Section, frame: Frame) -> BenefitRules {
         "bend_rates",
     ] {
         if let Some(n) = s.get(key) {
-            if !matches!(
-                (formula, key),
-                (Formula::Replacement, "replacement_rate")
-                    | (Formula::Career, "accrual" | "wage_weight")
-                    | (
-                        Formula::BendPoints,
-                        "averaging_years" | "bend_points" | "bend_rates"
-                    )
-            ) {
+            let applies = match choice {
+                0 => key == "replacement_rate",
+                1 => matches!(key, "accrual" | "wage_weight"),
+                2 => matches!(key, "averaging_years" | "bend_points" | "bend_rates"),
+                _ => false,
+            };
+            if !applies {
                 r.error(
                     Some(n.loc),
                     &s.key(key),
                     format!(
-                        "`{key}` does not apply to the `{}` formula",
-                        kinds[formula as usize]
+                        "`{key}` does not apply to the `{}` formula{}",
+                        kinds[choice],
+                        if choice == 3 {
+                            " (its parameters are in the [china] table)"
+                        } else {
+                            ""
+                        }
                     ),
                 );
             }
         }
     }
     s.finish();
+    (rules, choice == 3)
+}
+
+/// China's urban employee rules (`[china]`), read when the formula is
+/// `china_urban_employee`; the basic-pension parameters also serve disability awards.
+fn read_china(root: &Section, frame: Frame, benefits: &mut BenefitRules) -> ChinaRules {
+    let r = root.reader();
+    let s = root.section("china");
+    let share = Bounds::new(0.0, 10.0, "a multiple of the average wage in [0, 10]");
+    let ages = frame.ages();
+    let divisor = match s.get("divisor") {
+        Some(n) => r.age_map(
+            n,
+            &s.key("divisor"),
+            Bounds::new(1.0, 1000.0, "months in [1, 1000]"),
+        ),
+        None => (0..ages)
+            .map(|x| match x {
+                x if x >= 60 => 139.0,
+                x if x >= 55 => 170.0,
+                _ => 195.0,
+            })
+            .collect(),
+    };
+    let rules = ChinaRules {
+        base_floor: s.sched("base_floor", 0.6, share),
+        base_cap: s.sched("base_cap", 3.0, share),
+        employer_rate: sched_required(&s, "employer_rate", Bounds::PROBABILITY),
+        employee_rate: s.sched("employee_rate", 0.08, Bounds::PROBABILITY),
+        crediting_rate: s.sched("crediting_rate", 0.0, Bounds::RATE),
+        funded_share: s.sched("funded_share", 0.0, Bounds::PROBABILITY),
+        central_transfer: s.sched(
+            "central_transfer",
+            0.0,
+            Bounds::new(-1.0, 1.0, "a share of the contribution base in [-1, 1]"),
+        ),
+        basic_accrual: s.sched(
+            "basic_accrual",
+            0.01,
+            Bounds::new(0.0, 0.1, "an accrual in [0, 0.1]"),
+        ),
+        wage_weight: s.sched("wage_weight", 0.5, Bounds::PROBABILITY),
+        transitional_accrual: s.sched(
+            "transitional_accrual",
+            0.0,
+            Bounds::new(0.0, 0.1, "an accrual in [0, 0.1]"),
+        ),
+        divisor,
+        minimum_years: s.number(
+            "minimum_years",
+            15.0,
+            Bounds::new(0.0, 60.0, "years in [0, 60]"),
+        ),
+        years_sd: s.number("years_sd", 0.0, Bounds::new(0.0, 30.0, "years in [0, 30]")),
+        fund_initial: s.number("account_fund_initial", 0.0, COUNT),
+    };
+    if rules
+        .base_floor
+        .iter()
+        .zip(&rules.base_cap)
+        .any(|(lo, hi)| lo > hi)
+    {
+        r.error(
+            s.loc(),
+            &s.key("base_cap"),
+            "the base cap is below the base floor",
+        );
+    }
+    s.finish();
+    benefits.accrual = rules.basic_accrual.clone();
+    benefits.wage_weight = rules.wage_weight.clone();
     rules
 }
 
@@ -1023,6 +1145,21 @@ fn read_population(root: &Section, frame: Frame, relative_wage: &[f64]) -> State
                 }
                 None => relative_wage.to_vec(),
             };
+            let account = s.sex_age_map("account", 0.0, COUNT);
+            let deemed = s.sex_age_map(
+                "deemed_years",
+                0.0,
+                Bounds::new(0.0, 100.0, "years in [0, 100]"),
+            );
+            let (acc_mass, deemed_mass) = if key == "actives" {
+                (&mut state.active_account, &mut state.active_deemed)
+            } else {
+                (&mut state.vested_account, &mut state.vested_deemed)
+            };
+            for c in 0..2 * ages {
+                acc_mass[c] = counts[c] * account[c / ages][c % ages];
+                deemed_mass[c] = counts[c] * deemed[c / ages][c % ages];
+            }
             let (n, sv, w) = if key == "actives" {
                 (
                     &mut state.active_n,
