@@ -28,15 +28,19 @@ pub struct Entry<'m> {
     pub model: &'m Model,
 }
 
+/// Extra per-path measures when a scenario uses China's rules (after the marked years).
+pub const CHINA_MEASURES: [&str; 2] = ["ia_fund_end_horizon", "ia_implicit_debt_horizon"];
+
 struct Paired<'a, 'm> {
     entries: &'a [Entry<'m>],
     seed: u64,
     marked: Vec<usize>,
+    china: bool,
 }
 
 impl Paired<'_, '_> {
     fn per_scenario(&self) -> usize {
-        PATH_MEASURES.len() + self.marked.len()
+        PATH_MEASURES.len() + self.marked.len() + if self.china { CHINA_MEASURES.len() } else { 0 }
     }
 }
 
@@ -102,6 +106,11 @@ impl<'a, 'm> PathFn for Paired<'a, 'm> {
                     Some(t) if t <= year => 1.0,
                     _ => 0.0,
                 };
+            }
+            if self.china {
+                let j = 6 + self.marked.len();
+                out[j] = row[metric::IA_FUND_END];
+                out[j + 1] = row[metric::IA_IMPLICIT_DEBT];
             }
         }
         let n = self.entries.len();
@@ -182,6 +191,7 @@ pub fn compare(
             .iter()
             .map(|y| (y - base.frame.base_year) as usize)
             .collect(),
+        china: entries.iter().any(|e| e.model.china.is_some()),
     };
     let summary = montecarlo::run_paths(&f, paths, threads, &|_| {});
     let k = f.per_scenario();
@@ -248,6 +258,12 @@ pub fn compare(
                 let p95 = stat(g * k + j, 9);
                 let diff = (g > 0).then(|| (p95 - stat(j, 9), f64::NAN, f64::NAN));
                 push(format!("{name}_p95"), Some(p95), diff);
+            }
+        }
+        if f.china {
+            for (j, name) in CHINA_MEASURES.iter().enumerate() {
+                let (v, d) = mean_line(6 + years.len() + j);
+                push(format!("{name}_mean"), Some(v), d);
             }
         }
     }

@@ -118,6 +118,27 @@ impl StateLedger {
 /// Ledgers of the four states for one year: A, V, I, R.
 pub type YearLedger = [StateLedger; 4];
 
+/// Individual-account balances through one year (China's rules), for the roll-forward
+/// identity `start + interest + credits − refunds − converted = end`.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct AccountLedger {
+    pub start: f64,
+    pub interest: f64,
+    pub credits: f64,
+    /// Balances paid out: members who died, left without rights, became disabled, or
+    /// retired short of the minimum years.
+    pub refunds: f64,
+    /// Balances turned into account pensions at retirement.
+    pub converted: f64,
+    pub end: f64,
+}
+
+impl AccountLedger {
+    pub fn imbalance(&self) -> f64 {
+        self.start + self.interest + self.credits - self.refunds - self.converted - self.end
+    }
+}
+
 /// The working stocks of a projector, laid out by birth cohort: within each sex's
 /// stretch of `span` slots, the person aged x in year index t sits at slot
 /// `base_t + x` with `base_t = years − t`. Ageing a year is then `base −= 1`: nobody
@@ -384,6 +405,9 @@ pub struct Projector<'m> {
     ia_fund: f64,
     refunds_due: f64,
     refunds_now: f64,
+    /// Account ledger of the last path (with the head-count ledger, China's rules).
+    accounts: Vec<AccountLedger>,
+    converted: f64,
 }
 
 impl<'m> Projector<'m> {
@@ -508,6 +532,8 @@ impl<'m> Projector<'m> {
             ia_fund: 0.0,
             refunds_due: 0.0,
             refunds_now: 0.0,
+            accounts: Vec::new(),
+            converted: 0.0,
         }
     }
 
@@ -515,6 +541,11 @@ impl<'m> Projector<'m> {
     pub fn with_ledger(mut self) -> Self {
         self.ledger = Some(vec![YearLedger::default(); self.model.frame.years()]);
         self
+    }
+
+    /// The individual-account ledger of the last path (China's rules, with the ledger on).
+    pub fn account_ledger(&self) -> &[AccountLedger] {
+        &self.accounts
     }
 
     /// The ledger of the last path projected, one entry per year.
@@ -543,6 +574,7 @@ impl<'m> Projector<'m> {
         let china = m.china.as_ref();
         self.ia_fund = china.map_or(0.0, |c| c.fund_initial);
         self.refunds_due = 0.0;
+        self.accounts.clear();
 
         for (t, row) in rows.iter_mut().enumerate().take(years) {
             let wage = econ.wage[t];
@@ -648,6 +680,7 @@ impl<'m> Projector<'m> {
 
             // 3. Deaths, then service.
             self.refunds_now = 0.0;
+            self.converted = 0.0;
             self.deaths_and_service(t, econ.mortality_k[t], &mut ledger);
 
             // 4. Moves among the living.
@@ -711,6 +744,16 @@ impl<'m> Projector<'m> {
             row[AVERAGE_FIRST_PENSION] = ratio(awards.amount, awards.count);
             if china.is_some() {
                 let balances = self.cohorts.total(A_IA, ages) + self.cohorts.total(V_IA, ages);
+                if audit {
+                    self.accounts.push(AccountLedger {
+                        start: china_year.balances,
+                        interest: china_year.interest,
+                        credits: china_year.credits,
+                        refunds: self.refunds_now,
+                        converted: self.converted,
+                        end: balances,
+                    });
+                }
                 row[IA_CONTRIBUTIONS] = china_year.credits;
                 row[IA_FUND_END] = self.ia_fund;
                 row[IA_BALANCES] = balances;
@@ -771,6 +814,8 @@ impl<'m> Projector<'m> {
         };
         let account_pensions = co.total(R_PIA, ages);
         ChinaYear {
+            balances,
+            interest: balances * ch.crediting_rate[t],
             pooled_contributions: ch.employer_rate[t] * k * declared + (1.0 - funded) * employee,
             credits: employee,
             invested: funded * employee,
@@ -1103,6 +1148,7 @@ impl<'m> Projector<'m> {
             let co = &mut self.cohorts;
             if let Some(ch) = &m.china {
                 let mut refunds = 0.0;
+                let mut converted = 0.0;
                 for (state, k, rates, l) in [
                     (A, [A_N, A_S, A_W, A_IA, A_D], rate, 0),
                     (V, [V_N, V_S, V_W, V_IA, V_D], vrate, 1),
@@ -1138,6 +1184,7 @@ impl<'m> Projector<'m> {
                             rp[x] += pensioners * (pooled + own) * f;
                             rpia[x] += pensioners * own * f;
                             refunds += (retiring - pensioners) * account;
+                            converted += pensioners * account;
                             awards.count += pensioners;
                             awards.amount += pensioners * (pooled + own) * f;
                             awards.basic += pensioners * pooled * f;
@@ -1154,6 +1201,7 @@ impl<'m> Projector<'m> {
                     co.trim_top(state, k[0], s, ages);
                 }
                 self.refunds_now += refunds;
+                self.converted += converted;
             } else {
                 let (alo, ahi) = co.live(A, s);
                 let lo = from.max(alo).max(1);
@@ -1337,6 +1385,9 @@ fn ratio(a: f64, b: f64) -> f64 {
 /// individual-account fund (currency unit).
 #[derive(Default)]
 struct ChinaYear {
+    /// Account balances at the start of the year, and the year's interest on them.
+    balances: f64,
+    interest: f64,
     /// Employer contributions and the unfunded share of employee contributions.
     pooled_contributions: f64,
     /// Employee contributions credited to accounts.
