@@ -43,11 +43,7 @@ pub fn num(x: f64) -> String {
 /// Columns a model's results have: MODEL.md's metrics, plus the individual-account
 /// metrics under China's rules.
 pub fn metric_count(model: &Model) -> usize {
-    if model.china.is_some() {
-        METRICS.len()
-    } else {
-        crate::projection::N_BASE_METRICS
-    }
+    crate::projection::metrics_of(model)
 }
 
 /// `deterministic.csv`: `year` then every metric, one row per year.
@@ -157,8 +153,9 @@ pub fn summary_csv(model: &Model, summary: &crate::aggregate::Summary) -> String
         .expect("in-memory CSV");
     for t in 0..model.frame.years() {
         let year = (model.frame.base_year + t as i32).to_string();
-        for (m, name) in METRICS[..metric_count(model)].iter().enumerate() {
-            let stats = &summary.stats[t * METRICS.len() + m];
+        let k = metric_count(model);
+        for (m, name) in METRICS[..k].iter().enumerate() {
+            let stats = &summary.stats[t * k + m];
             for (k, stat) in STATS.iter().enumerate() {
                 w.write_record([year.as_str(), name, stat, &num(stats[k])])
                     .expect("in-memory CSV");
@@ -208,7 +205,7 @@ pub fn run_json(model: &Model, info: &RunInfo, summary: &crate::aggregate::Summa
     use crate::aggregate::STATS;
     use crate::montecarlo::PATH_MEASURES;
     let years = model.frame.years();
-    let base = years * METRICS.len();
+    let base = years * metric_count(model);
     let mut measures = serde_json::Map::new();
     for (k, name) in PATH_MEASURES.iter().enumerate() {
         let stats = &summary.stats[base + k];
@@ -260,7 +257,7 @@ pub fn montecarlo_table(
 ) -> String {
     use metric::*;
     let mut out = String::new();
-    let m = METRICS.len();
+    let m = metric_count(model);
     let _ = writeln!(
         out,
         "{} — Monte Carlo, {} paths (money in millions of {}; central = deterministic)",

@@ -5,7 +5,7 @@
 
 use crate::model::Model;
 use crate::montecarlo::{self, Options, PATH_MEASURES};
-use crate::projection::{metric, N_METRICS};
+use crate::projection::{metric, metrics_of};
 
 /// A number computed from a scenario.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -135,7 +135,7 @@ pub fn evaluate(
             .iter()
             .position(|m| *m == name)
             .expect("known");
-        let stats = &sm.stats[frame.years() * N_METRICS + k];
+        let stats = &sm.stats[frame.years() * metrics_of(model) + k];
         Evaluation {
             value: stats[0],
             standard_error: stats[1] / n.sqrt(),

@@ -18,7 +18,7 @@ use rayon::prelude::*;
 use crate::aggregate::{Grid, Summary, Sums, Tally};
 use crate::economy::{EconPath, Economy, SHOCKS_PER_YEAR};
 use crate::model::Model;
-use crate::projection::{metric, PathSummary, Projector, Row, N_METRICS};
+use crate::projection::{metric, metrics_of, PathSummary, Projector, Row, N_METRICS};
 
 /// Paths per block (the unit of reproducible merging).
 pub const BLOCK: usize = 1024;
@@ -30,7 +30,7 @@ pub const PATH_MEASURES: [&str; 3] = ["cumulative_deficit", "cumulative_subsidy"
 
 /// Values per path: every yearly metric, then [`PATH_MEASURES`].
 pub fn series(model: &Model) -> usize {
-    model.frame.years() * N_METRICS + PATH_MEASURES.len()
+    model.frame.years() * metrics_of(model) + PATH_MEASURES.len()
 }
 
 /// Options of a Monte Carlo run.
@@ -97,9 +97,11 @@ impl<'m> PathRunner<'m> {
     pub fn project_from(&mut self, shocks: Option<&[f64]>) -> PathSummary {
         self.model.economy.fill_path(shocks, &mut self.econ);
         let summary = self.projector.run(&self.econ, &mut self.rows);
-        let flat = self.rows.as_flattened();
-        let n = flat.len();
-        self.values[..n].copy_from_slice(flat);
+        let k = metrics_of(self.model);
+        for (out, row) in self.values.chunks_exact_mut(k).zip(&self.rows) {
+            out.copy_from_slice(&row[..k]);
+        }
+        let n = self.rows.len() * k;
         let last = self.rows.len() - 1;
         self.values[n] = self.rows[last][metric::CUMULATIVE_DEFICIT];
         self.values[n + 1] = summary.cumulative_subsidy;
@@ -118,7 +120,8 @@ impl<'m> PathRunner<'m> {
         &self.rows
     }
 
-    /// The last path's values (yearly metrics flattened, then the per-path measures).
+    /// The last path's values: the model's yearly metrics ([`metrics_of`]) year after
+    /// year, then the per-path measures.
     pub fn values(&self) -> &[f64] {
         &self.values
     }

@@ -40,6 +40,16 @@ pub const METRICS: [&str; 23] = [
 /// Metrics of MODEL.md (the columns of every scenario); the rest exist only under China's
 /// rules (`china_urban_employee`).
 pub const N_BASE_METRICS: usize = 18;
+
+/// Metrics a model reports: MODEL.md's, plus the individual-account ones under China's
+/// rules. Monte Carlo series and output columns use the first this many of a [`Row`].
+pub fn metrics_of(model: &Model) -> usize {
+    if model.china.is_some() {
+        N_METRICS
+    } else {
+        N_BASE_METRICS
+    }
+}
 pub const N_METRICS: usize = METRICS.len();
 
 /// Index of each metric in a [`Row`].
