@@ -80,6 +80,7 @@ impl ChinaRules {
     /// `service`, `deemed`: average years; `wage_index`: indexed wage `ω̄`; `account`:
     /// average balance; `age`: age at retirement (selects the divisor).
     #[inline]
+    #[allow(clippy::too_many_arguments)] // the rule's own parameters, named as in the rules
     pub fn first_pension(
         &self,
         t: usize,

@@ -214,13 +214,14 @@ pub fn compare(
         let (_, det) = crate::deterministic(e.model);
         let det_year = year_of(det.depletion);
         let base_det = year_of(crate::deterministic(base).1.depletion);
+        let det_diff = match (det_year, base_det) {
+            (Some(a), Some(b)) => (a - b, f64::NAN, f64::NAN),
+            _ => (f64::NAN, f64::NAN, f64::NAN),
+        };
         push(
             "depletion_year_deterministic".into(),
             det_year,
-            (g > 0).then(|| match (det_year, base_det) {
-                (Some(a), Some(b)) => (a - b, f64::NAN, f64::NAN),
-                _ => (f64::NAN, f64::NAN, f64::NAN),
-            }),
+            (g > 0).then_some(det_diff),
         );
         for (label, q) in [
             ("depletion_year_p50", 0.5),

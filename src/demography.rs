@@ -172,14 +172,16 @@ impl Profile {
         let mut w = vec![0.0; ages];
         match self {
             Profile::Uniform { from, to } => {
-                for x in *from..=(*to).min(ages - 1) {
-                    w[x] = 1.0;
+                let to = (*to).min(ages - 1);
+                if *from <= to {
+                    w[*from..=to].fill(1.0);
                 }
             }
             Profile::Normal { mean, sd, from, to } => {
                 let n = Normal::new(*mean, *sd).expect("sd validated > 0");
-                for x in *from..=(*to).min(ages - 1) {
-                    w[x] = n.pdf(x as f64);
+                let to = (*to).min(ages - 1);
+                for (x, v) in w.iter_mut().enumerate().take(to + 1).skip(*from) {
+                    *v = n.pdf(x as f64);
                 }
             }
             Profile::Table(t) => {

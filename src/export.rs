@@ -124,27 +124,6 @@ pub fn deterministic_table(model: &Model, rows: &[Row], depletion: Option<usize>
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn atomic_write_leaves_no_temporary_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let p = dir.path().join("a.csv");
-        write_atomic(&p, b"x\n").unwrap();
-        assert_eq!(std::fs::read_to_string(&p).unwrap(), "x\n");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
-    }
-
-    #[test]
-    fn numbers_round_trip() {
-        assert_eq!(num(0.1 + 0.2), "0.30000000000000004");
-        assert_eq!(num(-0.0), "0");
-        assert_eq!(num(360e6), "360000000");
-    }
-}
-
 /// `summary.csv`: `year,metric,stat,value` for every yearly metric and statistic.
 pub fn summary_csv(model: &Model, summary: &crate::aggregate::Summary) -> String {
     use crate::aggregate::STATS;
@@ -498,4 +477,25 @@ pub fn tornado_table(
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_leaves_no_temporary_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("a.csv");
+        write_atomic(&p, b"x\n").unwrap();
+        assert_eq!(std::fs::read_to_string(&p).unwrap(), "x\n");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn numbers_round_trip() {
+        assert_eq!(num(0.1 + 0.2), "0.30000000000000004");
+        assert_eq!(num(-0.0), "0");
+        assert_eq!(num(360e6), "360000000");
+    }
 }

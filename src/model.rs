@@ -91,8 +91,9 @@ pub struct ContributionStep {
 }
 
 /// The retirement age follows period life expectancy at 60:
-/// `RA_{t+1}[s] = min(max, RA_sched[s,t+1] + share · (e60[s,t] − e60[s,y0]))`, with
-/// `e60` computed from the path's own mortality of the year.
+/// `RA_{t+1}[s] = round(min(max, RA_sched[s,t+1] + share · (e60[s,t] − e60[s,y0])))`,
+/// with `e60` computed from the path's own mortality of the year, rounded to the nearest
+/// whole age (unlike a fractional age written in a scenario, which acts as the next one).
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct LifeExpectancyLink {
     pub share: f64,

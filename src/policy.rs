@@ -62,7 +62,7 @@ pub fn solve(
     tolerance: Option<f64>,
 ) -> Result<Solution, String> {
     let (lo, hi) = range;
-    if !(lo < hi) {
+    if lo.is_nan() || hi.is_nan() || lo >= hi {
         return Err(format!("empty range [{lo}, {hi}] for `{key}`"));
     }
     let mut tried = Vec::new();

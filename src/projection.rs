@@ -1125,11 +1125,12 @@ impl<'m> Projector<'m> {
                     self.retire_from[t1][s],
                 ),
                 Some(link) => {
-                    // RA follows life expectancy at 60 on this path.
+                    // RA follows life expectancy at 60 on this path, to the nearest
+                    // whole age (a gain of a few weeks does not move it a full year).
                     let age = (m.retirement.age[s][t1]
                         + link.share * (self.e60[s] - self.e60_base[s]))
                         .min(link.max_age);
-                    ra = whole_age(age);
+                    ra = age.round().max(0.0) as usize;
                     let r = &m.retirement;
                     let c = s * ages..(s + 1) * ages;
                     let (rho, early) = (

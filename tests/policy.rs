@@ -751,12 +751,13 @@ fn default_varies_cover_the_main_assumptions_of_ganzhou() {
         (Change::Shift(-1.0), Change::Shift(1.0))
     );
     // Every default change gives a valid scenario, and moves the deficit except
-    // inflation (Ganzhou indexes on wages only, and no other figure reads prices).
+    // inflation (Ganzhou indexes on wages only, and no other figure reads prices) and
+    // the fund return (the deficit is a flow: B + Adm − C − O).
     let (_, rows) = sensitivity(&tree, &sources, Measure::CumulativeDeficit, &varies, None)
         .unwrap_or_else(|e| panic!("{e}"));
     for r in &rows {
         assert!(r.at_low.is_ok() && r.at_high.is_ok(), "{r:?}");
-        if r.key == "economy.inflation.mean" {
+        if r.key == "economy.inflation.mean" || r.key == "economy.fund_return.mean" {
             assert_eq!(r.size(), 0.0, "{r:?}");
         } else {
             assert!(r.size() > 0.0, "{r:?}");
@@ -888,11 +889,11 @@ fn linked(link: Option<&str>) -> Model {
 
 #[test]
 fn retirement_age_follows_life_expectancy_at_60() {
-    // RA_{t+1} = 60 + share · (e60_t − e60_2005), and a fractional age acts as the next
-    // whole age. With share 1: RA_2006 = 60; RA_2007 = 60.31, RA_2008 = 60.61 and
-    // RA_2009 = 60.89 all act as 61.
+    // RA_{t+1} = round(min(max, 60 + share · (e60_t − e60_2005))): the linked age is
+    // rounded to the nearest whole age. Gains: 0.31 (2006), 0.61 (2007), 0.89 (2008).
+    // With share 1: RA_2006 = RA_2007 = 60, RA_2008 = RA_2009 = 61.
     let gain = |t: i32| e60(t) - e60(0);
-    for (t, lo, hi) in [(1, 0.0, 0.5), (2, 0.5, 1.0), (3, 0.5, 1.0)] {
+    for (t, lo, hi) in [(1, 0.25, 0.5), (2, 0.5, 0.75), (3, 0.75, 1.0)] {
         assert!(gain(t) > lo && gain(t) < hi, "gain {t}: {}", gain(t));
     }
     let q60 = |t: i32| 0.1 * 0.9f64.powi(t);
@@ -906,26 +907,26 @@ fn retirement_age_follows_life_expectancy_at_60() {
     }
     let rows = fundcast::deterministic(&linked(Some("share = 1\nmax = 65"))).0;
     let got = pensions(&rows);
-    // 2005: the cell aged 60 after ageing retires (RA_2006 = 60).
+    // 2005 and 2006: the cell aged 60 after ageing retires (RA 60).
     close(got[0], 200.0);
-    // 2006: RA_2007 acts as 61: the cell aged 60 stays active.
-    close(got[1], 0.0);
-    // 2007: it is 61 after ageing and retires, less its deaths at 60 in 2007.
-    close(got[2], 200.0 * (1.0 - q60(2)));
-    // 2008: the next cohort, at 61 after ageing, less its deaths at 60 in 2008.
+    close(got[1], 200.0);
+    // 2007: RA_2008 = 61: the cell aged 60 stays; the one at 61 retired last year.
+    close(got[2], 0.0);
+    // 2008: the cohort that stayed, at 61 after ageing, less its deaths at 60 in 2008.
     close(got[3], 200.0 * (1.0 - q60(3)));
-    // Those who stay pay contributions: 2007 has 4 cells of 200 instead of 3.
-    close(rows[2][CONTRIBUTORS], 800.0);
-    close(fixed[2][CONTRIBUTORS], 600.0);
+    // Those who stay pay contributions: 2008 has 3 cells of 200 instead of 2.
+    close(rows[3][CONTRIBUTORS], 600.0);
+    close(fixed[3][CONTRIBUTORS], 400.0);
 
-    // Share 2: RA_2008 = 60 + 2 · 0.61 = 61.2 acts as 62, RA_2009 = 61.8 as 62.
-    assert!(2.0 * gain(2) > 1.0 && 2.0 * gain(3) < 2.0);
+    // Share 2: RA_2007 = round(60.62) = 61, RA_2008 = round(61.22) = 61,
+    // RA_2009 = round(61.78) = 62.
     let got = pensions(&fundcast::deterministic(&linked(Some("share = 2\nmax = 65"))).0);
     close(got[0], 200.0);
     close(got[1], 0.0);
-    close(got[2], 0.0);
-    // 2008: the cohort aged 62 after ageing: deaths at 60 in 2007 and 61 in 2008.
-    close(got[3], 200.0 * (1.0 - q60(2)) * (1.0 - q60(3)));
+    // 2007: the cohort that stayed in 2006, at 61 after ageing, less deaths at 60 in 2007.
+    close(got[2], 200.0 * (1.0 - q60(2)));
+    // 2008: RA 62: the cohort at 61 after ageing stays, the one at 62 retired in 2007.
+    close(got[3], 0.0);
 
     // Share 2 with a maximum of 61: RA is 61 from 2007 on.
     let got = pensions(&fundcast::deterministic(&linked(Some("share = 2\nmax = 61"))).0);
