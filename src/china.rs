@@ -48,6 +48,9 @@ pub struct ChinaRules {
     pub minimum_years: f64,
     /// Standard deviation of total years within a cell (0: everyone has the average).
     pub years_sd: f64,
+    /// Share of retirees below the minimum years by age (a scenario table), used instead
+    /// of the spread when given.
+    pub ineligible_by_age: Option<Vec<f64>>,
     /// Balance of the individual-account fund at the start of the base year.
     pub fund_initial: f64,
 }
@@ -61,6 +64,15 @@ impl ChinaRules {
             self.base_floor[t] * previous_over_current,
             self.base_cap[t] * previous_over_current,
         )
+    }
+
+    /// Share of a cell retiring at `age` that meets the minimum years: from the
+    /// scenario's table by age when given, else from the spread around `years`.
+    pub fn eligible_share_at(&self, age: usize, years: f64) -> f64 {
+        match &self.ineligible_by_age {
+            Some(table) => 1.0 - table[age.min(table.len() - 1)],
+            None => self.eligible_share(years),
+        }
     }
 
     /// Share of a cell meeting the minimum years, given its average total years.
@@ -132,6 +144,7 @@ mod tests {
             divisor,
             minimum_years: 15.0,
             years_sd: 0.0,
+            ineligible_by_age: None,
             fund_initial: 0.0,
         }
     }
@@ -170,5 +183,10 @@ mod tests {
         assert!((r.eligible_share(15.0) - 0.5).abs() < 1e-12);
         // 20 years, sd 5: Φ((15 − 20)/5) = Φ(−1) = 0.158655…
         assert!((r.eligible_share(20.0) - (1.0 - 0.15865525393145707)).abs() < 1e-9);
+        let mut table = vec![0.0; 101];
+        table[60] = 0.25;
+        r.ineligible_by_age = Some(table);
+        assert_eq!(r.eligible_share_at(60, 40.0), 0.75);
+        assert_eq!(r.eligible_share_at(59, 0.0), 1.0);
     }
 }

@@ -1185,7 +1185,7 @@ impl<'m> Projector<'m> {
                                 wrel[x - 1]
                             };
                             let account = acc[x] / n0;
-                            let eligible = ch.eligible_share(service + deemed);
+                            let eligible = ch.eligible_share_at(x, service + deemed);
                             let (pooled, own) =
                                 ch.first_pension(t1, wage, service, deemed, wage_index, account, x);
                             let f = factor[x];

@@ -849,6 +849,9 @@ fn read_china(root: &Section, frame: Frame, benefits: &mut BenefitRules) -> Chin
             Bounds::new(0.0, 60.0, "years in [0, 60]"),
         ),
         years_sd: s.number("years_sd", 0.0, Bounds::new(0.0, 30.0, "years in [0, 30]")),
+        ineligible_by_age: s
+            .get("ineligible_share")
+            .map(|n| r.age_map(n, &s.key("ineligible_share"), Bounds::PROBABILITY)),
         fund_initial: s.number("account_fund_initial", 0.0, COUNT),
     };
     if rules
