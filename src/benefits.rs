@@ -121,6 +121,26 @@ impl BenefitRules {
         p.max(self.floor[t] * wage)
     }
 
+    /// `N ×` [`Self::floored_pension`]: the first pensions of a whole cell. Without any
+    /// division for the replacement and career formulas (`max(W a (λ S + (1 − λ) Ω),
+    /// f W N)`), so cells with `N = 0` give 0 and loops need no branch.
+    #[inline(always)]
+    pub fn pension_mass(&self, t: usize, wage: f64, r: &Record) -> f64 {
+        let floor = self.floor[t] * wage * r.members;
+        match self.formula {
+            Formula::Replacement => {
+                (self.replacement_rate[t] * wage * r.final_wage * r.members).max(floor)
+            }
+            Formula::Career => {
+                let lambda = self.wage_weight[t];
+                (wage * self.accrual[t] * (lambda * r.service + (1.0 - lambda) * r.wage_index))
+                    .max(floor)
+            }
+            Formula::BendPoints if r.members > 0.0 => r.members * self.floored_pension(t, wage, r),
+            Formula::BendPoints => 0.0,
+        }
+    }
+
     /// Adjustment for starting a pension at age `age` when the retirement age is `ra`:
     /// `max(0, 1 − e_early (RA − x))` below it, `1 + e_late (x − RA)` above it.
     #[inline(always)]
@@ -181,6 +201,34 @@ mod tests {
         // short career: m = 1.5 · 7/35 = 0.3: 0.9·0.2 + 0.32·0.1 = 0.212
         let short = Record::of_averages(7.0, 1.5, 1.0);
         assert!((r.floored_pension(0, 10_000.0, &short) - 2_120.0).abs() < 1e-9);
+    }
+
+    #[test]
+    fn cell_mass_is_members_times_the_pension() {
+        for formula in [Formula::Replacement, Formula::Career, Formula::BendPoints] {
+            let mut r = rules(formula);
+            r.accrual = vec![0.01];
+            r.wage_weight = vec![0.5];
+            r.averaging_years = 35.0;
+            r.bend_points = vec![0.2, 1.0];
+            r.bend_rates = vec![0.9, 0.32, 0.15];
+            r.floor = vec![0.3];
+            let cell = Record {
+                members: 4.0,
+                service: 4.0 * 30.0,
+                wage_index: 4.0 * 36.0,
+                final_wage: 1.5,
+            };
+            let one = r.floored_pension(0, 10_000.0, &cell);
+            assert!((r.pension_mass(0, 10_000.0, &cell) - 4.0 * one).abs() < 1e-9);
+            let empty = Record {
+                members: 0.0,
+                service: 0.0,
+                wage_index: 0.0,
+                final_wage: 1.5,
+            };
+            assert_eq!(r.pension_mass(0, 10_000.0, &empty), 0.0);
+        }
     }
 
     #[test]

@@ -1006,24 +1006,26 @@ impl<'m> Projector<'m> {
             let co = &mut self.cohorts;
             let (lo, hi) = co.live(A, s);
             let [an, asv, aw, inn, ip] = co.windows_mut([A_N, A_S, A_W, I_N, I_P], s, ages);
+            let (mut count, mut amount) = (0.0, 0.0);
             for x in lo..hi {
                 let d = delta[x];
-                if d > 0.0 && an[x] > 0.0 {
-                    let to_i = d * an[x];
-                    let record = cell_record(an[x], asv[x], aw[x], wrel[x]);
-                    let p = m.benefits.floored_pension(t, wage, &record) * d_i;
-                    inn[x] += to_i;
-                    ip[x] += to_i * p;
-                    awards.add(to_i, p);
-                    ledger[0].moved_out += to_i;
-                    ledger[2].moved_in += to_i;
-                    if !has_exits {
-                        an[x] -= to_i;
-                        asv[x] *= 1.0 - d;
-                        aw[x] *= 1.0 - d;
-                    }
+                let to_i = d * an[x];
+                let record = cell_record(an[x], asv[x], aw[x], wrel[x]);
+                let mass = d * d_i * m.benefits.pension_mass(t, wage, &record);
+                inn[x] += to_i;
+                ip[x] += mass;
+                count += to_i;
+                amount += mass;
+                if !has_exits {
+                    an[x] -= to_i;
+                    asv[x] *= 1.0 - d;
+                    aw[x] *= 1.0 - d;
                 }
             }
+            awards.count += count;
+            awards.amount += amount;
+            ledger[0].moved_out += count;
+            ledger[2].moved_in += count;
             co.widen(I, s, (lo, hi));
         }
     }
@@ -1239,22 +1241,24 @@ impl<'m> Projector<'m> {
                     } else {
                         let [an, asv, aw, rn, rp] =
                             co.windows_mut([A_N, A_S, A_W, R_N, R_P], s, ages);
+                        let (mut count, mut amount) = (0.0, 0.0);
                         for x in lo..ahi {
-                            let (rho, n0) = (rate[x], an[x]);
-                            if rho > 0.0 && n0 > 0.0 {
-                                let record = cell_record(n0, asv[x], aw[x], wrel[x - 1]);
-                                let p = b.floored_pension(t1, wage, &record) * factor[x];
-                                let n = rho * n0;
-                                rn[x] += n;
-                                rp[x] += n * p;
-                                an[x] = n0 - n;
-                                asv[x] *= 1.0 - rho;
-                                aw[x] *= 1.0 - rho;
-                                awards.add(n, p);
-                                ledger[0].moved_out += n;
-                                ledger[3].moved_in += n;
-                            }
+                            let rho = rate[x];
+                            let record = cell_record(an[x], asv[x], aw[x], wrel[x - 1]);
+                            let n = rho * an[x];
+                            let mass = rho * factor[x] * b.pension_mass(t1, wage, &record);
+                            rn[x] += n;
+                            rp[x] += mass;
+                            an[x] -= n;
+                            asv[x] *= 1.0 - rho;
+                            aw[x] *= 1.0 - rho;
+                            count += n;
+                            amount += mass;
                         }
+                        awards.count += count;
+                        awards.amount += amount;
+                        ledger[0].moved_out += count;
+                        ledger[3].moved_in += count;
                     }
                     co.widen(R, s, (lo, ahi));
                     co.trim_top(A, A_N, s, ages);
@@ -1265,22 +1269,24 @@ impl<'m> Projector<'m> {
                     if lo < vhi {
                         let [vn, vs, vw, rn, rp] =
                             co.windows_mut([V_N, V_S, V_W, R_N, R_P], s, ages);
+                        let (mut count, mut amount) = (0.0, 0.0);
                         for x in lo..vhi {
-                            let (rho, n0) = (vrate[x], vn[x]);
-                            if rho > 0.0 && n0 > 0.0 {
-                                let record = cell_record(n0, vs[x], vw[x], wrel[x - 1]);
-                                let p = b.floored_pension(t1, wage, &record) * factor[x];
-                                let n = rho * n0;
-                                rn[x] += n;
-                                rp[x] += n * p;
-                                vn[x] = n0 - n;
-                                vs[x] *= 1.0 - rho;
-                                vw[x] *= 1.0 - rho;
-                                awards.add(n, p);
-                                ledger[1].moved_out += n;
-                                ledger[3].moved_in += n;
-                            }
+                            let rho = vrate[x];
+                            let record = cell_record(vn[x], vs[x], vw[x], wrel[x - 1]);
+                            let n = rho * vn[x];
+                            let mass = rho * factor[x] * b.pension_mass(t1, wage, &record);
+                            rn[x] += n;
+                            rp[x] += mass;
+                            vn[x] -= n;
+                            vs[x] *= 1.0 - rho;
+                            vw[x] *= 1.0 - rho;
+                            count += n;
+                            amount += mass;
                         }
+                        awards.count += count;
+                        awards.amount += amount;
+                        ledger[1].moved_out += count;
+                        ledger[3].moved_in += count;
                         co.widen(R, s, (lo, vhi));
                         co.trim_top(V, V_N, s, ages);
                     }
@@ -1421,12 +1427,4 @@ struct Awards {
     amount: f64,
     /// China's rules: the basic + transitional part of `amount`.
     basic: f64,
-}
-
-impl Awards {
-    #[inline]
-    fn add(&mut self, n: f64, pension: f64) {
-        self.count += n;
-        self.amount += n * pension;
-    }
 }
