@@ -1006,8 +1006,14 @@ impl<'m> Projector<'m> {
             let co = &mut self.cohorts;
             let (lo, hi) = co.live(A, s);
             let [an, asv, aw, inn, ip] = co.windows_mut([A_N, A_S, A_W, I_N, I_P], s, ages);
+            let n = hi - lo;
+            let (an, asv, aw) = (&mut an[lo..hi], &mut asv[lo..hi], &mut aw[lo..hi]);
+            let (inn, ip) = (&mut inn[lo..hi], &mut ip[lo..hi]);
+            let (delta, wrel) = (&delta[lo..hi], &wrel[lo..hi]);
+            assert!(an.len() == n && asv.len() == n && aw.len() == n);
+            assert!(inn.len() == n && ip.len() == n && delta.len() == n && wrel.len() == n);
             let (mut count, mut amount) = (0.0, 0.0);
-            for x in lo..hi {
+            for x in 0..n {
                 let d = delta[x];
                 let to_i = d * an[x];
                 let record = cell_record(an[x], asv[x], aw[x], wrel[x]);
@@ -1024,6 +1030,9 @@ impl<'m> Projector<'m> {
             }
             awards.count += count;
             awards.amount += amount;
+            // China's rules: a disability pension is a basic pension (the career formula,
+            // paid by the pool, no account part), so it counts in `basic_pension_avg`.
+            awards.basic += amount;
             ledger[0].moved_out += count;
             ledger[2].moved_in += count;
             co.widen(I, s, (lo, hi));
@@ -1068,7 +1077,15 @@ impl<'m> Projector<'m> {
                 };
                 let [an, asv, aw, vn, vs, vw] =
                     co.windows_mut([A_N, A_S, A_W, V_N, V_S, V_W], s, ages);
-                for x in lo..hi {
+                // Slices of one length: the loop runs without bounds checks.
+                let n = hi - lo;
+                let (an, asv, aw) = (&mut an[lo..hi], &mut asv[lo..hi], &mut aw[lo..hi]);
+                let (vn, vs, vw) = (&mut vn[lo..hi], &mut vs[lo..hi], &mut vw[lo..hi]);
+                let (delta, ell, eta) = (&delta[lo..hi], &ell[lo..hi], &eta[lo..hi]);
+                assert!(an.len() == n && asv.len() == n && aw.len() == n);
+                assert!(vn.len() == n && vs.len() == n && vw.len() == n);
+                assert!(delta.len() == n && ell.len() == n && eta.len() == n);
+                for x in 0..n {
                     let d = if with_disability { delta[x] } else { 0.0 };
                     let (l, e) = (ell[x], eta[x]);
                     let stay = 1.0 - d - l;
