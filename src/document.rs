@@ -229,7 +229,7 @@ fn load_chain(
 /// table, and one changing the table must keep the base's improvement). A CSV profile
 /// `{ table = "…" }` still replaces a `uniform`/`normal`/by-sex profile whole (or is
 /// replaced whole by one), since those are values.
-fn is_value_table(t: &Table) -> bool {
+pub fn is_value_table(t: &Table) -> bool {
     t.entries.iter().any(|e| {
         e.key.trim().parse::<i64>().is_ok()
             || matches!(

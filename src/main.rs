@@ -34,15 +34,8 @@ enum Command {
         /// Folder for the output files (created if needed).
         #[arg(long, default_value = "out")]
         out: PathBuf,
-        /// Monte Carlo paths (default: the scenario's `paths`; 0 or none: deterministic only).
-        #[arg(long)]
-        paths: Option<usize>,
-        /// Seed of the random streams (default: the scenario's `seed`).
-        #[arg(long)]
-        seed: Option<u64>,
-        /// Worker threads (default: all cores).
-        #[arg(long)]
-        threads: Option<usize>,
+        #[command(flatten)]
+        mc: McArgs,
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
@@ -105,7 +98,8 @@ enum Command {
 /// Monte Carlo options shared by the policy commands.
 #[derive(clap::Args, Clone, Copy)]
 struct McArgs {
-    /// Monte Carlo paths (default: the scenario's `paths`, else 1000; 0: deterministic).
+    /// Monte Carlo paths (default: the scenario's `paths`; without it, `run` is
+    /// deterministic only and the policy commands use 1000; 0: deterministic).
     #[arg(long)]
     paths: Option<usize>,
     /// Seed of the random streams (default: the scenario's `seed`).
@@ -118,11 +112,20 @@ struct McArgs {
 
 impl McArgs {
     fn options(&self, model: &fundcast::Model) -> Result<montecarlo::Options, Failure> {
+        self.options_or(model, 1000)
+    }
+
+    /// Options with `default_paths` when neither the flag nor the scenario gives paths.
+    fn options_or(
+        &self,
+        model: &fundcast::Model,
+        default_paths: usize,
+    ) -> Result<montecarlo::Options, Failure> {
         if self.threads == Some(0) {
             return Err(Failure::Input("--threads must be at least 1".into()));
         }
         Ok(montecarlo::Options {
-            paths: self.paths.or(model.paths).unwrap_or(1000),
+            paths: self.paths.or(model.paths).unwrap_or(default_paths),
             seed: self.seed.unwrap_or(model.seed),
             threads: self.threads.unwrap_or_else(default_threads),
         })
@@ -340,17 +343,13 @@ fn run(cli: Cli) -> Result<(), Failure> {
         Command::Run {
             scenario,
             out,
-            paths,
-            seed,
-            threads,
+            mc,
             quiet,
         } => {
             let model = scenario::load(&scenario)?;
             let (rows, det) = fundcast::deterministic(&model);
-            let paths = paths.or(model.paths).unwrap_or(0);
-            if threads == Some(0) {
-                return Err(Failure::Input("--threads must be at least 1".into()));
-            }
+            let opts = mc.options_or(&model, 0)?;
+            let paths = opts.paths;
             let mut files = vec![("deterministic.csv", export::rows_csv(&model, &rows))];
             if paths == 0 {
                 print!(
@@ -358,11 +357,6 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     export::deterministic_table(&model, &rows, det.depletion)
                 );
             } else {
-                let opts = montecarlo::Options {
-                    paths,
-                    seed: seed.unwrap_or(model.seed),
-                    threads: threads.unwrap_or_else(default_threads),
-                };
                 let bar = Progress::new(paths as u64, quiet);
                 let mc = montecarlo::run(&model, opts, &|done| bar.set(done as u64));
                 bar.finish();

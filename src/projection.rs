@@ -1256,26 +1256,12 @@ impl<'m> Projector<'m> {
                         ledger[0].moved_out += count;
                         ledger[3].moved_in += count;
                     } else {
-                        let [an, asv, aw, rn, rp] =
-                            co.windows_mut([A_N, A_S, A_W, R_N, R_P], s, ages);
-                        let (mut count, mut amount) = (0.0, 0.0);
-                        for x in lo..ahi {
-                            let rho = rate[x];
-                            let record = cell_record(an[x], asv[x], aw[x], wrel[x - 1]);
-                            let n = rho * an[x];
-                            let mass = rho * factor[x] * b.pension_mass(t1, wage, &record);
-                            rn[x] += n;
-                            rp[x] += mass;
-                            an[x] -= n;
-                            asv[x] *= 1.0 - rho;
-                            aw[x] *= 1.0 - rho;
-                            count += n;
-                            amount += mass;
-                        }
-                        awards.count += count;
-                        awards.amount += amount;
-                        ledger[0].moved_out += count;
-                        ledger[3].moved_in += count;
+                        let cells = co.windows_mut([A_N, A_S, A_W, R_N, R_P], s, ages);
+                        let awarded =
+                            retire_cells(b, t1, wage, (lo, ahi), rate, factor, wrel, cells);
+                        awards.add(awarded);
+                        ledger[0].moved_out += awarded.count;
+                        ledger[3].moved_in += awarded.count;
                     }
                     co.widen(R, s, (lo, ahi));
                     co.trim_top(A, A_N, s, ages);
@@ -1284,26 +1270,12 @@ impl<'m> Projector<'m> {
                     let (vlo, vhi) = co.live(V, s);
                     let lo = from.max(vlo).max(1);
                     if lo < vhi {
-                        let [vn, vs, vw, rn, rp] =
-                            co.windows_mut([V_N, V_S, V_W, R_N, R_P], s, ages);
-                        let (mut count, mut amount) = (0.0, 0.0);
-                        for x in lo..vhi {
-                            let rho = vrate[x];
-                            let record = cell_record(vn[x], vs[x], vw[x], wrel[x - 1]);
-                            let n = rho * vn[x];
-                            let mass = rho * factor[x] * b.pension_mass(t1, wage, &record);
-                            rn[x] += n;
-                            rp[x] += mass;
-                            vn[x] -= n;
-                            vs[x] *= 1.0 - rho;
-                            vw[x] *= 1.0 - rho;
-                            count += n;
-                            amount += mass;
-                        }
-                        awards.count += count;
-                        awards.amount += amount;
-                        ledger[1].moved_out += count;
-                        ledger[3].moved_in += count;
+                        let cells = co.windows_mut([V_N, V_S, V_W, R_N, R_P], s, ages);
+                        let awarded =
+                            retire_cells(b, t1, wage, (lo, vhi), vrate, factor, wrel, cells);
+                        awards.add(awarded);
+                        ledger[1].moved_out += awarded.count;
+                        ledger[3].moved_in += awarded.count;
                         co.widen(R, s, (lo, vhi));
                         co.trim_top(V, V_N, s, ages);
                     }
@@ -1374,6 +1346,37 @@ impl<'m> Projector<'m> {
     }
 }
 
+/// Retirement of the share `rate[x]` of member cells (`[N, S, Ω]` of A or V, then R's
+/// `[N, P]`) at ages `lo..hi` into R, with first pensions by the scenario's formula of
+/// year index `t1`, the wage `W_t`, `w_rel[s,x−1]` and the age adjustment `factor[x]`.
+#[allow(clippy::too_many_arguments)]
+fn retire_cells(
+    b: &crate::benefits::BenefitRules,
+    t1: usize,
+    wage: f64,
+    (lo, hi): (usize, usize),
+    rate: &[f64],
+    factor: &[f64],
+    wrel: &[f64],
+    [n, sv, w, rn, rp]: [&mut [f64]; 5],
+) -> Awards {
+    let mut awarded = Awards::default();
+    for x in lo..hi {
+        let rho = rate[x];
+        let record = cell_record(n[x], sv[x], w[x], wrel[x - 1]);
+        let retiring = rho * n[x];
+        let mass = rho * factor[x] * b.pension_mass(t1, wage, &record);
+        rn[x] += retiring;
+        rp[x] += mass;
+        n[x] -= retiring;
+        sv[x] *= 1.0 - rho;
+        w[x] *= 1.0 - rho;
+        awarded.count += retiring;
+        awarded.amount += mass;
+    }
+    awarded
+}
+
 /// Period life expectancy at age `from` (curtate plus half a year) from one year's
 /// probabilities of dying `q` by age: `Σ_{k≥1} Π_{j<k} (1 − q[from+j]) + 0.5`.
 fn life_expectancy(q: &[f64], from: usize) -> f64 {
@@ -1438,10 +1441,18 @@ struct ChinaYear {
 }
 
 /// New pensions awarded in a year: count and total first pension.
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Awards {
     count: f64,
     amount: f64,
     /// China's rules: the basic + transitional part of `amount`.
     basic: f64,
+}
+
+impl Awards {
+    fn add(&mut self, other: Awards) {
+        self.count += other.count;
+        self.amount += other.amount;
+        self.basic += other.basic;
+    }
 }

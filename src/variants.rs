@@ -15,7 +15,7 @@ pub fn leaves(node: &Node) -> Vec<(String, String)> {
 
 fn collect(node: &Node, path: &str, out: &mut Vec<(String, String)>) {
     match &node.value {
-        Value::Table(t) if !path.is_empty() && is_value(t) => {
+        Value::Table(t) if !path.is_empty() && crate::document::is_value_table(t) => {
             out.push((path.to_string(), inline(node)))
         }
         Value::Table(t) => {
@@ -25,16 +25,6 @@ fn collect(node: &Node, path: &str, out: &mut Vec<(String, String)>) {
         }
         _ => out.push((path.to_string(), inline(node))),
     }
-}
-
-fn is_value(t: &Table) -> bool {
-    t.entries.iter().any(|e| {
-        e.key.trim().parse::<i64>().is_ok()
-            || matches!(
-                e.key.as_str(),
-                "male" | "female" | "by_year" | "uniform" | "normal"
-            )
-    })
 }
 
 /// A value as inline TOML.
