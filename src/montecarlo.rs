@@ -245,19 +245,31 @@ fn aggregate<F: PathFn>(
 ) -> Summary {
     let n_series = f.series();
     let (years, groups) = (f.years(), f.groups());
-    // Pilot: the first paths fix the bins (order-free extremes).
+    // Pilot: the first paths fix the bins. Extremes are order-free, so the pilot is
+    // split over the threads without changing a bit of the result.
     let pilot = paths.min(BLOCK);
-    let (mut lo, mut hi) = Tally::extremes(n_series);
-    {
-        let mut w = f.worker();
-        let mut values = vec![0.0; n_series];
-        let mut depletion = vec![None; groups];
-        for i in 0..pilot {
-            f.path(&mut w, i as u64, &mut values, &mut depletion);
-            for (s, &x) in values.iter().enumerate() {
-                lo[s] = lo[s].min(x);
-                hi[s] = hi[s].max(x);
+    let extremes: Vec<(Vec<f64>, Vec<f64>)> = (0..threads)
+        .into_par_iter()
+        .map(|j| {
+            let (mut lo, mut hi) = Tally::extremes(n_series);
+            let mut w = f.worker();
+            let mut values = vec![0.0; n_series];
+            let mut depletion = vec![None; groups];
+            for i in (j..pilot).step_by(threads) {
+                f.path(&mut w, i as u64, &mut values, &mut depletion);
+                for (s, &x) in values.iter().enumerate() {
+                    lo[s] = lo[s].min(x);
+                    hi[s] = hi[s].max(x);
+                }
             }
+            (lo, hi)
+        })
+        .collect();
+    let (mut lo, mut hi) = Tally::extremes(n_series);
+    for (l, h) in &extremes {
+        for s in 0..n_series {
+            lo[s] = lo[s].min(l[s]);
+            hi[s] = hi[s].max(h[s]);
         }
     }
     let grid = Grid::from_pilot(&lo, &hi);
