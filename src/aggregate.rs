@@ -184,6 +184,46 @@ impl Tally {
     }
 }
 
+/// Records one path in a tally and a block's sums at once: one pass over its values,
+/// without bounds checks (the same as [`Tally::add`] then [`Sums::add`]).
+#[inline]
+pub fn record(
+    tally: &mut Tally,
+    sums: &mut Sums,
+    grid: &Grid,
+    values: &[f64],
+    depletion: &[Option<usize>],
+) {
+    tally.n += 1;
+    sums.n += 1;
+    let (rows, _) = tally.counts.as_chunks_mut::<BINS>();
+    let bins = rows
+        .iter_mut()
+        .zip(tally.min.iter_mut().zip(tally.max.iter_mut()));
+    let moments = sums.sum.iter_mut().zip(sums.sumsq.iter_mut());
+    let g = grid.lo.iter().zip(grid.inv_width.iter().zip(&grid.shift));
+    for (((x, (row, (mn, mx))), (sum, sq)), (lo, (inv, shift))) in
+        values.iter().zip(bins).zip(moments).zip(g)
+    {
+        let b = (x - lo) * inv;
+        let bin = if b >= 0.0 {
+            (b as usize).min(BINS - 1)
+        } else {
+            0
+        };
+        row[bin] += 1;
+        *mn = mn.min(*x);
+        *mx = mx.max(*x);
+        let d = x - shift;
+        *sum += d;
+        *sq += d * d;
+    }
+    let years = tally.years;
+    for (g, d) in depletion.iter().enumerate() {
+        tally.depletion[g * (years + 1) + d.unwrap_or(years)] += 1;
+    }
+}
+
 /// Sums of `x − shift` and `(x − shift)²` over a block of paths.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Sums {
@@ -345,6 +385,24 @@ mod tests {
         assert!((s.mean(&grid, 0) - 499.5).abs() < 1e-9);
         // sd of 0..999 with n − 1: sqrt(1000·1001/12)
         assert!((s.sd(0) - (1000.0 * 1001.0 / 12.0f64).sqrt()).abs() < 1e-9);
+    }
+
+    #[test]
+    fn record_is_add_then_add() {
+        let grid = Grid::from_pilot(&[0.0, -5.0], &[10.0, 5.0]);
+        let (mut t1, mut s1) = (Tally::new(2, 2, 1), Sums::new(2));
+        let (mut t2, mut s2) = (Tally::new(2, 2, 1), Sums::new(2));
+        for (v, d) in [
+            ([1.0, -2.0], Some(1)),
+            ([12.0, 3.0], None),
+            ([-1.0, 0.5], Some(0)),
+        ] {
+            t1.add(&grid, &v, &[d]);
+            s1.add(&grid, &v);
+            record(&mut t2, &mut s2, &grid, &v, &[d]);
+        }
+        assert_eq!(t1, t2);
+        assert_eq!(s1, s2);
     }
 
     #[test]

@@ -15,7 +15,7 @@ use rand::rngs::ChaCha8Rng;
 use rand::SeedableRng;
 use rayon::prelude::*;
 
-use crate::aggregate::{Grid, Summary, Sums, Tally};
+use crate::aggregate::{record, Grid, Summary, Sums, Tally};
 use crate::economy::{EconPath, Economy, SHOCKS_PER_YEAR};
 use crate::model::Model;
 use crate::projection::{metric, metrics_of, PathSummary, Projector, Row, N_METRICS};
@@ -308,8 +308,13 @@ fn aggregate<F: PathFn>(
                             &mut slot.values,
                             &mut slot.depletion,
                         );
-                        slot.tally.add(&grid, &slot.values, &slot.depletion);
-                        slot.sums.add(&grid, &slot.values);
+                        record(
+                            &mut slot.tally,
+                            &mut slot.sums,
+                            &grid,
+                            &slot.values,
+                            &slot.depletion,
+                        );
                     }
                     out.push((b, slot.sums.clone()));
                     b += threads;
