@@ -245,31 +245,36 @@ fn aggregate<F: PathFn>(
 ) -> Summary {
     let n_series = f.series();
     let (years, groups) = (f.years(), f.groups());
-    // Pilot: the first paths fix the bins. Extremes are order-free, so the pilot is
-    // split over the threads without changing a bit of the result.
+    // Pilot: the first block of paths fixes the bins. Its paths are kept and tallied
+    // below as block 0, so no path is projected twice. It is split over the threads in
+    // contiguous chunks and put back in path order.
     let pilot = paths.min(BLOCK);
-    let extremes: Vec<(Vec<f64>, Vec<f64>)> = (0..threads)
+    let chunk = pilot.div_ceil(threads);
+    let pieces: Vec<(Vec<f64>, Vec<Option<usize>>)> = (0..threads)
         .into_par_iter()
         .map(|j| {
-            let (mut lo, mut hi) = Tally::extremes(n_series);
             let mut w = f.worker();
-            let mut values = vec![0.0; n_series];
-            let mut depletion = vec![None; groups];
-            for i in (j..pilot).step_by(threads) {
-                f.path(&mut w, i as u64, &mut values, &mut depletion);
-                for (s, &x) in values.iter().enumerate() {
-                    lo[s] = lo[s].min(x);
-                    hi[s] = hi[s].max(x);
-                }
+            let range = (j * chunk).min(pilot)..((j + 1) * chunk).min(pilot);
+            let mut values = vec![0.0; range.len() * n_series];
+            let mut depletion = vec![None; range.len() * groups];
+            for (k, i) in range.enumerate() {
+                f.path(
+                    &mut w,
+                    i as u64,
+                    &mut values[k * n_series..(k + 1) * n_series],
+                    &mut depletion[k * groups..(k + 1) * groups],
+                );
             }
-            (lo, hi)
+            (values, depletion)
         })
         .collect();
     let (mut lo, mut hi) = Tally::extremes(n_series);
-    for (l, h) in &extremes {
-        for s in 0..n_series {
-            lo[s] = lo[s].min(l[s]);
-            hi[s] = hi[s].max(h[s]);
+    for (values, _) in &pieces {
+        for path in values.chunks_exact(n_series) {
+            for (s, &x) in path.iter().enumerate() {
+                lo[s] = lo[s].min(x);
+                hi[s] = hi[s].max(x);
+            }
         }
     }
     let grid = Grid::from_pilot(&lo, &hi);
@@ -287,7 +292,20 @@ fn aggregate<F: PathFn>(
         .collect();
     let blocks = paths.div_ceil(BLOCK);
     let mut total = Sums::new(n_series);
-    let mut wave_start = 0;
+    {
+        // Block 0: the pilot's paths, in path order.
+        let mut slot = slots[0].lock().expect("worker slot");
+        let slot = &mut *slot;
+        for (values, depletion) in &pieces {
+            for (v, d) in values
+                .chunks_exact(n_series)
+                .zip(depletion.chunks_exact(groups))
+            {
+                record(&mut slot.tally, &mut total, &grid, v, d);
+            }
+        }
+    }
+    let mut wave_start = 1;
     while wave_start < blocks {
         let wave_end = (wave_start + WAVE).min(blocks);
         let mut done: Vec<(usize, Sums)> = (0..threads)
