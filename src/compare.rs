@@ -148,7 +148,12 @@ pub struct Comparison {
 /// one third and two thirds of the way to the horizon.
 pub fn marked_years(model: &Model) -> Vec<i32> {
     if !model.marked_years.is_empty() {
-        return model.marked_years.clone();
+        // Sorted, once each, and not the horizon (which has its own line).
+        let mut years = model.marked_years.clone();
+        years.sort_unstable();
+        years.dedup();
+        years.retain(|y| *y < model.frame.horizon);
+        return years;
     }
     let f = model.frame;
     let span = f.horizon - f.base_year;

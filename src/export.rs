@@ -171,6 +171,9 @@ fn year_json(model: &Model, t: Option<usize>) -> serde_json::Value {
 pub struct RunInfo<'a> {
     pub scenario_path: &'a Path,
     pub scenario_sha256: String,
+    /// Every scenario file read (the file itself, then the bases it extends), with its
+    /// SHA-256.
+    pub inputs: Vec<(String, String)>,
     pub seed: u64,
     pub paths: usize,
     pub threads: usize,
@@ -199,6 +202,11 @@ pub fn run_json(model: &Model, info: &RunInfo, summary: &crate::aggregate::Summa
         "engine_version": crate::VERSION,
         "scenario": info.scenario_path.display().to_string(),
         "scenario_sha256": info.scenario_sha256,
+        "scenario_files": info
+            .inputs
+            .iter()
+            .map(|(path, sha)| serde_json::json!({"path": path, "sha256": sha}))
+            .collect::<Vec<_>>(),
         "name": model.name,
         "currency": model.currency,
         "base_year": model.frame.base_year,

@@ -295,8 +295,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 },
                 target.value,
                 target.measure.name(),
-                sol.achieved.value,
-                sol.achieved.standard_error,
+                sig(sol.achieved.value),
+                sig(sol.achieved.standard_error),
                 sol.tried.len(),
                 opts.paths,
                 opts.seed
@@ -346,7 +346,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             mc,
             quiet,
         } => {
-            let model = scenario::load(&scenario)?;
+            let (_, sources, model) = load_tree(&scenario)?;
+            let inputs: Vec<(String, String)> = sources
+                .files
+                .iter()
+                .map(|f| (f.path.display().to_string(), sha256_hex(f.text.as_bytes())))
+                .collect();
             let (rows, det) = fundcast::deterministic(&model);
             let opts = mc.options_or(&model, 0)?;
             let paths = opts.paths;
@@ -363,6 +368,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 let info = export::RunInfo {
                     scenario_path: &scenario,
                     scenario_sha256: sha256_file(&scenario)?,
+                    inputs: inputs.clone(),
                     seed: opts.seed,
                     paths,
                     threads: mc.threads,
@@ -401,6 +407,22 @@ fn create_dir(dir: &Path) -> Result<(), Failure> {
 fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
     export::write_atomic(path, bytes)
         .map_err(|e| Failure::Other(format!("cannot write {}: {e}", path.display())))
+}
+
+/// A number with about five significant digits, for people.
+fn sig(x: f64) -> String {
+    if x == 0.0 || !x.is_finite() {
+        return format!("{x}");
+    }
+    let digits = (4 - x.abs().log10().floor() as i32).max(0) as usize;
+    format!("{x:.digits$}")
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 fn sha256_file(path: &Path) -> Result<String, Failure> {

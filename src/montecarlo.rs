@@ -305,6 +305,7 @@ fn aggregate<F: PathFn>(
             }
         }
     }
+    drop(pieces);
     let mut wave_start = 1;
     while wave_start < blocks {
         let wave_end = (wave_start + WAVE).min(blocks);

@@ -202,6 +202,7 @@ impl<'a> Reader<'a> {
     fn steps<'n>(
         &self,
         table: &'n Table,
+        loc: Loc,
         key: &str,
         what: &str,
         lo: i64,
@@ -225,8 +226,12 @@ impl<'a> Reader<'a> {
             }
         }
         out.sort_by_key(|(k, _, _)| *k);
-        if out.is_empty() && self.diags.borrow().is_empty() {
-            self.error(None, key, format!("empty table: give at least one {what}"));
+        if table.entries.is_empty() {
+            self.error(
+                Some(loc),
+                key,
+                format!("empty table: give at least one {what}"),
+            );
         }
         out
     }
@@ -238,7 +243,14 @@ impl<'a> Reader<'a> {
         match &node.value {
             Value::Table(t) => {
                 let f = self.frame;
-                let steps = self.steps(t, key, "year", f.base_year as i64, f.horizon as i64);
+                let steps = self.steps(
+                    t,
+                    node.loc,
+                    key,
+                    "year",
+                    f.base_year as i64,
+                    f.horizon as i64,
+                );
                 let points: Vec<(i64, f64)> = steps
                     .iter()
                     .map(|(k, p, n)| (*k, self.number(n, p, bounds)))
@@ -256,7 +268,7 @@ impl<'a> Reader<'a> {
         let n = self.frame.ages();
         match &node.value {
             Value::Table(t) => {
-                let steps = self.steps(t, key, "age", 0, self.frame.max_age as i64);
+                let steps = self.steps(t, node.loc, key, "age", 0, self.frame.max_age as i64);
                 let points: Vec<(i64, f64)> = steps
                     .iter()
                     .map(|(k, p, n)| (*k, self.number(n, p, bounds)))
@@ -357,6 +369,7 @@ impl<'a> Reader<'a> {
                 let f = self.frame;
                 let steps = self.steps(
                     years,
+                    by_year.loc,
                     &by_year_key,
                     "year",
                     f.base_year as i64,

@@ -44,8 +44,8 @@ pub struct Solution {
     pub achieved: Evaluation,
     /// Every lever value tried, with the measure there.
     pub tried: Vec<(f64, f64)>,
-    /// Whether the target holds over the whole range (then `value` is the range's end
-    /// that the search would have moved towards).
+    /// Whether the target holds over the whole range (then `value` is the low end of
+    /// the range: there is no boundary inside it to find).
     pub whole_range: bool,
 }
 

@@ -1059,6 +1059,13 @@ fn read_rule_schedule(r: &Reader, node: &Node, key: &str) -> Vec<SubsidyRule> {
     };
     match &node.value {
         Value::Table(t) => {
+            if t.entries.is_empty() {
+                r.error(
+                    Some(node.loc),
+                    key,
+                    "empty table: give a rule, or {year = rule, ...}",
+                );
+            }
             let mut points: Vec<(i64, SubsidyRule)> = Vec::new();
             for e in &t.entries {
                 let k = document::join(key, &e.key);
