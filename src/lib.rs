@@ -32,6 +32,38 @@ pub use model::Model;
 pub const VERSION: &str = env!("CARGO_PKG_VERSION");
 
 /// The deterministic projection (every shock zero): one row per year and the summary.
+///
+/// ```
+/// use std::path::Path;
+/// use fundcast::projection::metric;
+///
+/// let text = r#"
+/// base_year = 2020
+/// horizon = 2022
+/// [economy]
+/// average_wage = 50000
+/// wage_growth = 0.03
+/// inflation = 0.02
+/// fund_return = 0.03
+/// [mortality]
+/// gompertz = { a = 0.0005, b = 0.00003, c = 1.1 }
+/// [contributions]
+/// rate = 0.20
+/// [population.actives]
+/// total = 1000
+/// profile = { uniform = { from = 20, to = 59 } }
+/// [retirement]
+/// age = 60
+/// [benefit]
+/// replacement_rate = 0.5
+/// "#;
+/// let model = fundcast::scenario::from_text(Path::new("example.toml"), text).unwrap();
+/// let (rows, summary) = fundcast::deterministic(&model);
+/// // 1000 contributors pay 20 % of 50,000 in the base year.
+/// assert_eq!(rows[0][metric::CONTRIBUTORS], 1000.0);
+/// assert!((rows[0][metric::CONTRIBUTIONS] - 1.0e7).abs() < 1e-6);
+/// assert_eq!(summary.depletion, None);
+/// ```
 pub fn deterministic(model: &Model) -> (Vec<projection::Row>, projection::PathSummary) {
     let years = model.frame.years();
     let mut econ = economy::EconPath::with_years(years);
