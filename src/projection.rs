@@ -262,11 +262,10 @@ impl Cohorts {
         ages: usize,
     ) -> [&mut [f64]; N] {
         let start = s * self.span + self.base;
-        let mut refs = self.arrays.each_mut().map(Some);
-        ks.map(|k| {
-            let v = refs[k].take().expect("distinct arrays");
-            &mut v[start..start + ages]
-        })
+        self.arrays
+            .get_disjoint_mut(ks)
+            .expect("distinct arrays")
+            .map(|v| &mut v[start..start + ages])
     }
 
     /// Σ of array `k` over both sexes' live ranges.
