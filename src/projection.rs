@@ -78,7 +78,8 @@ pub mod metric {
     pub const IA_FUND_END: usize = 19;
     /// Notional balances of all individual accounts at year end.
     pub const IA_BALANCES: usize = 20;
-    /// Balances not backed by the individual-account fund (empty accounts).
+    /// Balances minus the individual-account fund: the debt of empty accounts (negative
+    /// when the fund holds more than the balances).
     pub const IA_IMPLICIT_DEBT: usize = 21;
     /// Average first basic + transitional pension of the year's awards.
     pub const BASIC_PENSION_AVG: usize = 22;
@@ -785,7 +786,7 @@ impl<'m> Projector<'m> {
     /// interest on their balances), the split of employee contributions between the
     /// pooled fund and the individual-account fund, the central transfer, and who pays
     /// account pensions and last year's refunds (the account fund pays its funded share
-    /// `φ = F_IA / Σ balances`, capped at 1).
+    /// `φ = F_IA / Σ balances`, capped at 1; `φ = f_t` when no balances exist).
     fn china_flows(&mut self, ch: &ChinaRules, t: usize, wage: f64, growth: f64) -> ChinaYear {
         let m = self.model;
         let ages = m.frame.ages();

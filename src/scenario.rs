@@ -854,6 +854,13 @@ fn read_china(root: &Section, frame: Frame, benefits: &mut BenefitRules) -> Chin
             .map(|n| r.age_map(n, &s.key("ineligible_share"), Bounds::PROBABILITY)),
         fund_initial: s.number("account_fund_initial", 0.0, COUNT),
     };
+    if let (Some(_), Some(n)) = (&rules.ineligible_by_age, s.get("years_sd")) {
+        r.error(
+            Some(n.loc),
+            &s.key("years_sd"),
+            "give either `years_sd` or `ineligible_share`, not both",
+        );
+    }
     if rules
         .base_floor
         .iter()
@@ -952,6 +959,13 @@ fn read_adjustments(root: &Section) -> Adjustments {
     });
     brake.finish();
     let step = a.section("contribution_step");
+    if step.is_present() && is_china_formula(root) {
+        root.reader().error(
+            step.loc(),
+            &step.key("step"),
+            "the contribution step-up is not available under the china_urban_employee formula (its rates are china.employer_rate and china.employee_rate)",
+        );
+    }
     let contribution_step = step.is_present().then(|| ContributionStep {
         threshold: step.required_number("threshold", ratio),
         step: step.required_number("step", Bounds::PROBABILITY),
@@ -1155,6 +1169,17 @@ fn read_population(root: &Section, frame: Frame, relative_wage: &[f64]) -> State
                 }
                 None => relative_wage.to_vec(),
             };
+            if !is_china_formula(root) {
+                for k in ["account", "deemed_years"] {
+                    if let Some(n) = s.get(k) {
+                        r.error(
+                            Some(n.loc),
+                            &s.key(k),
+                            "applies only under the china_urban_employee formula",
+                        );
+                    }
+                }
+            }
             let account = s.sex_age_map("account", 0.0, COUNT);
             let deemed = s.sex_age_map(
                 "deemed_years",
