@@ -148,7 +148,8 @@ impl Tally {
     /// interpolation between the estimated order statistics `⌊h⌋` and `⌊h⌋ + 1`,
     /// `h = p (n − 1)`.
     pub fn quantile(&self, grid: &Grid, s: usize, p: f64) -> f64 {
-        if self.n == 0 {
+        // No finite value at all (a series that is NaN on every path): no quantile.
+        if self.n == 0 || !(self.min[s] <= self.max[s]) {
             return f64::NAN;
         }
         if self.min[s] == self.max[s] {

@@ -94,14 +94,14 @@ impl EconPath {
 /// Cholesky factor of a correlation matrix, or why it is not a valid one.
 pub fn cholesky(corr: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, String> {
     let n = corr.len();
+    if let Some((i, row)) = corr.iter().enumerate().find(|(_, r)| r.len() != n) {
+        return Err(format!(
+            "row {} has {} entries, expected {n}",
+            i + 1,
+            row.len()
+        ));
+    }
     for (i, row) in corr.iter().enumerate() {
-        if row.len() != n {
-            return Err(format!(
-                "row {} has {} entries, expected {n}",
-                i + 1,
-                row.len()
-            ));
-        }
         if (row[i] - 1.0).abs() > 1e-12 {
             return Err(format!(
                 "diagonal entry {} is {}, expected 1",
@@ -250,6 +250,8 @@ mod tests {
         assert!(cholesky(&one).unwrap_err().contains("strictly"));
         let asym = vec![vec![1.0, 0.2], vec![0.1, 1.0]];
         assert!(cholesky(&asym).unwrap_err().contains("symmetric"));
+        let ragged = vec![vec![1.0, 0.0, 0.0], vec![0.0, 1.0, 0.0], vec![0.0]];
+        assert!(cholesky(&ragged).unwrap_err().contains("row 3"));
     }
 
     #[test]

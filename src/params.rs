@@ -226,6 +226,15 @@ impl<'a> Reader<'a> {
             }
         }
         out.sort_by_key(|(k, _, _)| *k);
+        for pair in out.windows(2) {
+            if pair[0].0 == pair[1].0 {
+                self.error(
+                    Some(pair[1].2.loc),
+                    &pair[1].1,
+                    format!("{what} {} is written twice", pair[1].0),
+                );
+            }
+        }
         if table.entries.is_empty() {
             self.error(
                 Some(loc),

@@ -1146,10 +1146,11 @@ impl<'m> Projector<'m> {
                 Some(link) => {
                     // RA follows life expectancy at 60 on this path, to the nearest
                     // whole age (a gain of a few weeks does not move it a full year).
-                    let age = (m.retirement.age[s][t1]
-                        + link.share * (self.e60[s] - self.e60_base[s]))
-                        .min(link.max_age);
-                    ra = age.round().max(0.0) as usize;
+                    // The scheduled age acts as its whole age (convention 8); the
+                    // gain is added in whole years, to the nearest.
+                    let gain = (link.share * (self.e60[s] - self.e60_base[s])).round();
+                    let linked = whole_age(m.retirement.age[s][t1]) as f64 + gain;
+                    ra = whole_age(linked.min(link.max_age).max(0.0));
                     let r = &m.retirement;
                     let c = s * ages..(s + 1) * ages;
                     let (rho, early) = (
@@ -1240,6 +1241,14 @@ impl<'m> Projector<'m> {
                         // p = max(rr W w_rel[s,x−1], f W) × adjustment: no records needed.
                         let rr = b.replacement_rate[t1] * wage;
                         let floor = b.floor[t1] * wage;
+                        if self.track_records {
+                            // Records are kept (vested members exist): retirees take theirs.
+                            let [asv, aw] = co.windows_mut([A_S, A_W], s, ages);
+                            for x in lo..ahi {
+                                asv[x] *= 1.0 - rate[x];
+                                aw[x] *= 1.0 - rate[x];
+                            }
+                        }
                         let [an, rn, rp] = co.windows_mut([A_N, R_N, R_P], s, ages);
                         let (mut count, mut amount) = (0.0, 0.0);
                         for x in lo..ahi {

@@ -22,7 +22,7 @@ use crate::mortality::{GompertzMakeham, Mortality};
 use crate::params::{Bounds, Frame, Reader, Section, SEXES};
 
 /// Counts of people and money amounts: finite and not negative.
-const COUNT: Bounds = Bounds::new(0.0, f64::INFINITY, "a number >= 0");
+const COUNT: Bounds = Bounds::new(0.0, 1e15, "a number in [0, 1e15]");
 const AGE: Bounds = Bounds::new(0.0, 150.0, "an age in [0, 150]");
 const IMPROVEMENT: Bounds = Bounds::new(-0.5, 0.5, "a yearly improvement in [-0.5, 0.5]");
 const SHARE_OF_WAGE: Bounds = Bounds::new(0.0, 10.0, "a multiple of the average wage in [0, 10]");
@@ -193,7 +193,11 @@ fn read_model(root: &Section, frame: Frame) -> Model {
         let count = s.sched("count", 0.0, COUNT);
         let male_share = s.sched("male_share", 0.5, Bounds::PROBABILITY);
         let profile = match s.get("profile") {
-            Some(n) => read_profile(r, n, &s.key("profile"), frame),
+            Some(n) => {
+                let p = read_profile(r, n, &s.key("profile"), frame);
+                check_profile_covers(r, n, &s.key("profile"), &p, &male_share);
+                p
+            }
             None => {
                 if count.iter().any(|c| *c > 0.0) {
                     r.error(
@@ -218,7 +222,11 @@ fn read_model(root: &Section, frame: Frame) -> Model {
             let count = s.sched("count", 0.0, COUNT);
             let male_share = s.sched("male_share", 0.5, Bounds::PROBABILITY);
             let profile = match s.required("profile") {
-                Some(n) => read_profile(r, n, &s.key("profile"), frame),
+                Some(n) => {
+                    let p = read_profile(r, n, &s.key("profile"), frame);
+                    check_profile_covers(r, n, &s.key("profile"), &p, &male_share);
+                    p
+                }
                 None => [vec![0.0; frame.ages()], vec![0.0; frame.ages()]],
             };
             let pension = sched_required(&s, "pension", SHARE_OF_WAGE);
@@ -622,6 +630,32 @@ fn read_age_csv(
     ok.then_some(out)
 }
 
+/// A sex that has a share of the people (in any year) needs weight at some age in the
+/// profile, else its people would silently vanish.
+fn check_profile_covers(
+    r: &Reader,
+    node: &Node,
+    key: &str,
+    profile: &[Vec<f64>; 2],
+    male_shares: &[f64],
+) {
+    for (sex, weights) in profile.iter().enumerate() {
+        let has_people = male_shares
+            .iter()
+            .any(|m| if sex == 0 { *m > 0.0 } else { *m < 1.0 });
+        if has_people && !weights.iter().any(|w| *w > 0.0) {
+            r.error(
+                Some(node.loc),
+                key,
+                format!(
+                    "the profile gives no weight to any age for {}, who have a share of the people",
+                    crate::params::SEXES[sex]
+                ),
+            );
+        }
+    }
+}
+
 fn read_profile(r: &Reader, node: &Node, key: &str, frame: Frame) -> [Vec<f64>; 2] {
     let ages = frame.ages();
     let mut out = [vec![0.0; ages], vec![0.0; ages]];
@@ -736,7 +770,20 @@ fn read_benefits(root: &Section, frame: Frame) -> (BenefitRules, bool) {
             );
             let points = read_list(&s, "bend_points");
             let rates = read_list(&s, "bend_rates");
-            if points.windows(2).any(|w| w[1] <= w[0]) || points.iter().any(|b| *b <= 0.0) {
+            if rates
+                .iter()
+                .any(|r| !r.is_finite() || *r < 0.0 || *r > 10.0)
+            {
+                r.error(
+                    s.loc(),
+                    &s.key("bend_rates"),
+                    "bend rates must be finite numbers in [0, 10]",
+                );
+            }
+            if points.iter().any(|b| !b.is_finite())
+                || !points.windows(2).all(|w| w[1] > w[0])
+                || !points.iter().all(|b| *b > 0.0)
+            {
                 r.error(
                     s.loc(),
                     &s.key("bend_points"),
@@ -1140,7 +1187,11 @@ fn read_population(root: &Section, frame: Frame, relative_wage: &[f64]) -> State
         let total = s.required_number("total", COUNT);
         let male_share = s.number("male_share", 0.5, Bounds::PROBABILITY);
         let profile = match s.required("profile") {
-            Some(n) => read_profile(r, n, &s.key("profile"), frame),
+            Some(n) => {
+                let p = read_profile(r, n, &s.key("profile"), frame);
+                check_profile_covers(r, n, &s.key("profile"), &p, &[male_share]);
+                p
+            }
             None => [vec![0.0; ages], vec![0.0; ages]],
         };
         let counts: Vec<f64> = (0..2)

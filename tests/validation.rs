@@ -126,13 +126,13 @@ fn negative_counts() {
         only(&d, "population.actives.total"),
         &b.text(),
         "total = -5",
-        "-5 is out of range: expected a number >= 0",
+        "-5 is out of range: expected a number in [0, 1e15]",
     );
     at(
         only(&d, "entrants.count.2006"),
         &b.text(),
         "count = { 2005 = 10",
-        "expected a number >= 0",
+        "expected a number in [0, 1e15]",
     );
 }
 
