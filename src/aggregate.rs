@@ -149,7 +149,7 @@ impl Tally {
     /// `h = p (n − 1)`.
     pub fn quantile(&self, grid: &Grid, s: usize, p: f64) -> f64 {
         // No finite value at all (a series that is NaN on every path): no quantile.
-        if self.n == 0 || !(self.min[s] <= self.max[s]) {
+        if self.n == 0 || self.min[s] > self.max[s] {
             return f64::NAN;
         }
         if self.min[s] == self.max[s] {
