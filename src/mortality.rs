@@ -89,26 +89,42 @@ impl Mortality {
         }
     }
 
-    /// Writes year t's `q` for every cell into `q`, given the period factor `K_t`;
-    /// `factors` is scratch space of `beta_values.len()`.
-    #[inline]
-    pub fn fill_year(&self, t: usize, k: f64, factors: &mut [f64], q: &mut [f64]) {
-        let cells = q.len();
-        let det = &self.q_det[t * cells..(t + 1) * cells];
-        if k == 0.0 {
-            q.copy_from_slice(det);
-            return;
-        }
-        for (f, b) in factors.iter_mut().zip(&self.beta_values) {
-            *f = (b * k).exp();
-        }
-        let ages = cells / 2;
-        for (c, (qc, d)) in q.iter_mut().zip(det).enumerate() {
-            *qc = (d * factors[self.beta_group[c]]).min(1.0);
-            if c % ages == ages - 1 {
-                *qc = 1.0;
+    /// The age ranges of equal β: `(from, to, index into beta_values)`, ages `from..to`.
+    pub fn beta_ranges(&self) -> Vec<(usize, usize, usize)> {
+        let ages = self.beta_group.len() / 2;
+        let groups = &self.beta_group[..ages];
+        let mut ranges = Vec::new();
+        let mut from = 0;
+        for x in 1..=ages {
+            if x == ages || groups[x] != groups[from] {
+                ranges.push((from, x, groups[from]));
+                from = x;
             }
         }
+        ranges
+    }
+
+    /// Writes sex `s`'s `q` of year index `t` into `q` (one entry per age):
+    /// `min(1, q_det · factors[β group])`, with `factors[g] = exp(β_g K_t)` computed by
+    /// the caller once per year, and `q[ω] = 1`.
+    #[inline]
+    pub fn fill_sex(
+        &self,
+        t: usize,
+        s: usize,
+        ranges: &[(usize, usize, usize)],
+        factors: &[f64],
+        q: &mut [f64],
+    ) {
+        let ages = q.len();
+        let det = &self.q_det[(t * 2 + s) * ages..(t * 2 + s + 1) * ages];
+        for &(from, to, g) in ranges {
+            let f = factors[g];
+            for (qx, d) in q[from..to].iter_mut().zip(&det[from..to]) {
+                *qx = (d * f).min(1.0);
+            }
+        }
+        q[ages - 1] = 1.0;
     }
 }
 
@@ -142,14 +158,19 @@ mod tests {
 
     #[test]
     fn period_factor_scales_and_caps() {
-        let q0 = [vec![0.5, 1.0], vec![0.1, 1.0]];
-        let imp = [vec![0.0; 2], vec![0.0; 2]];
-        let m = Mortality::new(&q0, &imp, 2005, 2005, 1, &[2.0, 2.0], 1.0);
-        let mut q = vec![0.0; 4];
-        let mut f = vec![0.0; 1];
-        m.fill_year(0, 0.5, &mut f, &mut q);
+        let q0 = [vec![0.5, 0.2, 1.0], vec![0.1, 0.2, 1.0]];
+        let imp = [vec![0.0; 3], vec![0.0; 3]];
+        let m = Mortality::new(&q0, &imp, 2005, 2005, 1, &[2.0, 1.0, 1.0], 1.0);
+        let ranges = m.beta_ranges();
+        assert_eq!(ranges, vec![(0, 1, 0), (1, 3, 1)]);
+        let k: f64 = 0.5;
+        let factors: Vec<f64> = m.beta_values.iter().map(|b| (b * k).exp()).collect();
+        let mut q = vec![0.0; 3];
+        m.fill_sex(0, 0, &ranges, &factors, &mut q);
         assert_eq!(q[0], 1.0); // 0.5 e^1 capped
-        assert!((q[2] - 0.1 * 1f64.exp()).abs() < 1e-15);
-        assert_eq!(q[3], 1.0);
+        assert!((q[1] - 0.2 * 0.5f64.exp()).abs() < 1e-15);
+        assert_eq!(q[2], 1.0);
+        m.fill_sex(0, 1, &ranges, &factors, &mut q);
+        assert!((q[0] - 0.1 * 1f64.exp()).abs() < 1e-15);
     }
 }

@@ -500,15 +500,7 @@ impl<'m> Projector<'m> {
                 }
             }
         }
-        let groups = &model.mortality.beta_group;
-        let mut beta_ranges = Vec::new();
-        let mut from = 0;
-        for x in 1..=ages {
-            if x == ages || groups[x] != groups[from] {
-                beta_ranges.push((from, x, groups[from]));
-                from = x;
-            }
-        }
+        let beta_ranges = model.mortality.beta_ranges();
         let moves = &model.moves;
         Projector {
             model,
@@ -872,16 +864,9 @@ impl<'m> Projector<'m> {
     #[inline]
     fn fill_q(&mut self, t: usize, s: usize) {
         let ages = self.q.len();
-        let mort = &self.model.mortality;
-        let det = &mort.q_det[(t * 2 + s) * ages..(t * 2 + s + 1) * ages];
-        let q = &mut self.q[..ages];
-        for &(from, to, g) in &self.beta_ranges {
-            let f = self.factors[g];
-            for (qx, d) in q[from..to].iter_mut().zip(&det[from..to]) {
-                *qx = (d * f).min(1.0);
-            }
-        }
-        q[ages - 1] = 1.0;
+        self.model
+            .mortality
+            .fill_sex(t, s, &self.beta_ranges, &self.factors, &mut self.q[..ages]);
     }
 
     /// Step 3: survival factors on every mass, then a year of service for surviving actives.
@@ -917,8 +902,7 @@ impl<'m> Projector<'m> {
                         .sum::<f64>();
                 }
             }
-            if let Some(ch) = &m.china {
-                let _ = ch;
+            if m.china.is_some() {
                 // Accounts of members who die are paid to their heirs (next year).
                 for (k, state) in [(A_IA, A), (V_IA, V)] {
                     let (lo, hi) = co.live(state, s);
