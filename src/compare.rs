@@ -205,6 +205,7 @@ pub fn compare(
     let frame = base.frame;
     let year_of = |t: Option<usize>| t.map(|t| (frame.base_year + t as i32) as f64);
     let mut lines = Vec::new();
+    let base_det = year_of(crate::deterministic(base).1.depletion);
     for (g, e) in entries.iter().enumerate() {
         let mut push = |measure: String, value: Option<f64>, diff: Option<(f64, f64, f64)>| {
             lines.push(Line {
@@ -218,7 +219,6 @@ pub fn compare(
         };
         let (_, det) = crate::deterministic(e.model);
         let det_year = year_of(det.depletion);
-        let base_det = year_of(crate::deterministic(base).1.depletion);
         let det_diff = match (det_year, base_det) {
             (Some(a), Some(b)) => (a - b, f64::NAN, f64::NAN),
             _ => (f64::NAN, f64::NAN, f64::NAN),
