@@ -7,6 +7,7 @@
 pub mod aggregate;
 pub mod benefits;
 pub mod china;
+mod cohorts;
 pub mod compare;
 pub mod contributions;
 pub mod demography;
