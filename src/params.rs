@@ -151,6 +151,11 @@ impl<'a> Reader<'a> {
         }
     }
 
+    /// Number of problems found so far.
+    pub fn error_count(&self) -> usize {
+        self.diags.borrow().len()
+    }
+
     pub fn has_errors(&self) -> bool {
         !self.diags.borrow().is_empty()
     }

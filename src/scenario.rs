@@ -23,6 +23,8 @@ use crate::params::{Bounds, Frame, Reader, Section, SEXES};
 
 /// Counts of people and money amounts: finite and not negative.
 const COUNT: Bounds = Bounds::new(0.0, 1e15, "a number in [0, 1e15]");
+/// Money amounts that may be negative (a fund balance, a transfer).
+const AMOUNT: Bounds = Bounds::new(-1e15, 1e15, "a number in [-1e15, 1e15]");
 const AGE: Bounds = Bounds::new(0.0, 150.0, "an age in [0, 150]");
 const IMPROVEMENT: Bounds = Bounds::new(-0.5, 0.5, "a yearly improvement in [-0.5, 0.5]");
 const SHARE_OF_WAGE: Bounds = Bounds::new(0.0, 10.0, "a multiple of the average wage in [0, 10]");
@@ -194,8 +196,11 @@ fn read_model(root: &Section, frame: Frame) -> Model {
         let male_share = s.sched("male_share", 0.5, Bounds::PROBABILITY);
         let profile = match s.get("profile") {
             Some(n) => {
+                let before = r.error_count();
                 let p = read_profile(r, n, &s.key("profile"), frame);
-                check_profile_covers(r, n, &s.key("profile"), &p, &male_share);
+                if r.error_count() == before {
+                    check_profile_covers(r, n, &s.key("profile"), &p, &male_share);
+                }
                 p
             }
             None => {
@@ -223,8 +228,11 @@ fn read_model(root: &Section, frame: Frame) -> Model {
             let male_share = s.sched("male_share", 0.5, Bounds::PROBABILITY);
             let profile = match s.required("profile") {
                 Some(n) => {
+                    let before = r.error_count();
                     let p = read_profile(r, n, &s.key("profile"), frame);
-                    check_profile_covers(r, n, &s.key("profile"), &p, &male_share);
+                    if r.error_count() == before {
+                        check_profile_covers(r, n, &s.key("profile"), &p, &male_share);
+                    }
                     p
                 }
                 None => [vec![0.0; frame.ages()], vec![0.0; frame.ages()]],
@@ -770,12 +778,14 @@ fn read_benefits(root: &Section, frame: Frame) -> (BenefitRules, bool) {
             );
             let points = read_list(&s, "bend_points");
             let rates = read_list(&s, "bend_rates");
+            let points_loc = s.get("bend_points").map(|n| n.loc).or(s.loc());
+            let rates_loc = s.get("bend_rates").map(|n| n.loc).or(s.loc());
             if rates
                 .iter()
                 .any(|r| !r.is_finite() || *r < 0.0 || *r > 10.0)
             {
                 r.error(
-                    s.loc(),
+                    rates_loc,
                     &s.key("bend_rates"),
                     "bend rates must be finite numbers in [0, 10]",
                 );
@@ -785,14 +795,14 @@ fn read_benefits(root: &Section, frame: Frame) -> (BenefitRules, bool) {
                 || !points.iter().all(|b| *b > 0.0)
             {
                 r.error(
-                    s.loc(),
+                    points_loc,
                     &s.key("bend_points"),
-                    "bend points must be positive and increasing",
+                    "bend points must be finite, positive and increasing",
                 );
             }
             if rates.len() != points.len() + 1 {
                 r.error(
-                    s.loc(),
+                    rates_loc,
                     &s.key("bend_rates"),
                     format!(
                         "expected {} rates (one more than bend points), found {}",
@@ -1006,14 +1016,18 @@ fn read_adjustments(root: &Section) -> Adjustments {
     });
     brake.finish();
     let step = a.section("contribution_step");
-    if step.is_present() && is_china_formula(root) {
+    let china = is_china_formula(root);
+    if step.is_present() && china {
         root.reader().error(
             step.loc(),
             &step.key("step"),
             "the contribution step-up is not available under the china_urban_employee formula (its rates are china.employer_rate and china.employee_rate)",
         );
+        for k in ["threshold", "step", "max_rate"] {
+            step.has(k);
+        }
     }
-    let contribution_step = step.is_present().then(|| ContributionStep {
+    let contribution_step = (step.is_present() && !china).then(|| ContributionStep {
         threshold: step.required_number("threshold", ratio),
         step: step.required_number("step", Bounds::PROBABILITY),
         max_rate: step.number("max_rate", 1.0, Bounds::PROBABILITY),
@@ -1036,9 +1050,9 @@ fn read_adjustments(root: &Section) -> Adjustments {
 fn read_fund(root: &Section, _frame: Frame) -> FundRules {
     let r = root.reader();
     let s = root.section("fund");
-    let initial = s.number("initial", 0.0, Bounds::ANY);
+    let initial = s.number("initial", 0.0, AMOUNT);
     let admin_rate = s.sched("admin_rate", 0.0, Bounds::PROBABILITY);
-    let other_amount = s.sched("other_income", 0.0, Bounds::ANY);
+    let other_amount = s.sched("other_income", 0.0, AMOUNT);
     let other_share_of_payouts = s.sched("other_income_share_of_payouts", 0.0, Bounds::PROBABILITY);
     let other_share_of_contributions = s.sched(
         "other_income_share_of_contributions",
@@ -1130,7 +1144,10 @@ fn read_rule_schedule(r: &Reader, node: &Node, key: &str) -> Vec<SubsidyRule> {
             let mut points: Vec<(i64, SubsidyRule)> = Vec::new();
             for e in &t.entries {
                 let k = document::join(key, &e.key);
-                match e.key.parse::<i64>() {
+                match e.key.trim().parse::<i64>() {
+                    Ok(y) if points.iter().any(|p| p.0 == y) => {
+                        r.error(Some(e.key_loc), &k, format!("year {y} is written twice"))
+                    }
                     Ok(y) if y >= frame.base_year as i64 && y <= frame.horizon as i64 => {
                         points.push((y, parse(&e.node, &k)))
                     }
@@ -1188,8 +1205,11 @@ fn read_population(root: &Section, frame: Frame, relative_wage: &[f64]) -> State
         let male_share = s.number("male_share", 0.5, Bounds::PROBABILITY);
         let profile = match s.required("profile") {
             Some(n) => {
+                let before = r.error_count();
                 let p = read_profile(r, n, &s.key("profile"), frame);
-                check_profile_covers(r, n, &s.key("profile"), &p, &[male_share]);
+                if r.error_count() == before {
+                    check_profile_covers(r, n, &s.key("profile"), &p, &[male_share]);
+                }
                 p
             }
             None => [vec![0.0; ages], vec![0.0; ages]],
