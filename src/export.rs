@@ -73,9 +73,9 @@ pub fn deterministic_table(model: &Model, rows: &[Row], depletion: Option<usize>
     );
     let _ = writeln!(
         out,
-        "{:>5} {:>11} {:>11} {:>6} {:>9} {:>9} {:>10} {:>10} {:>10} {:>10} {:>11}",
+        "{:>5} {:>12} {:>11} {:>6} {:>9} {:>9} {:>10} {:>10} {:>10} {:>10} {:>11}",
         "year",
-        "contrib.",
+        "contributors",
         "pensioners",
         "dep.",
         "avg wage",
@@ -89,7 +89,7 @@ pub fn deterministic_table(model: &Model, rows: &[Row], depletion: Option<usize>
     for (t, r) in rows.iter().enumerate() {
         let _ = writeln!(
             out,
-            "{:>5} {:>11.0} {:>11.0} {:>6.3} {:>9.0} {:>9.0} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>11.1}",
+            "{:>5} {:>12.0} {:>11.0} {:>6.3} {:>9.0} {:>9.0} {:>10.1} {:>10.1} {:>10.1} {:>10.1} {:>11.1}",
             model.frame.base_year + t as i32,
             r[CONTRIBUTORS],
             r[PENSIONERS],
@@ -104,13 +104,19 @@ pub fn deterministic_table(model: &Model, rows: &[Row], depletion: Option<usize>
         );
     }
     if let Some(last) = rows.last() {
+        let total = last[CUMULATIVE_DEFICIT];
         let _ = writeln!(
             out,
-            "Cumulative deficit {}–{}: {:.1} million {}",
+            "Cumulative deficit {}–{}: {:.1} million {}{}",
             model.frame.base_year + 1,
             model.frame.horizon,
-            last[CUMULATIVE_DEFICIT] / 1e6,
-            model.currency
+            total / 1e6,
+            model.currency,
+            if total < 0.0 {
+                " (negative: a surplus)"
+            } else {
+                ""
+            }
         );
     }
     let _ = match depletion {

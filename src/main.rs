@@ -14,6 +14,26 @@ use sha2::{Digest, Sha256};
 
 use fundcast::{export, montecarlo, scenario, ScenarioError};
 
+/// Prints to stdout, ignoring a closed pipe (`fundcast run … | head` must not panic).
+macro_rules! say_raw {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout(), $($arg)*);
+    }};
+}
+
+/// `say_raw!` with a newline.
+macro_rules! say {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout());
+    }};
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout(), $($arg)*);
+    }};
+}
+
 #[derive(Parser)]
 #[command(
     name = "fundcast",
@@ -41,14 +61,27 @@ enum Command {
         quiet: bool,
     },
     /// Validate a scenario without running it.
-    Check { scenario: PathBuf },
+    Check {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+    },
     /// Print a scenario with its `extends` chain merged, as TOML.
-    Show { scenario: PathBuf },
+    Show {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+    },
     /// List the keys in which two scenarios (merged) differ.
-    Diff { a: PathBuf, b: PathBuf },
+    Diff {
+        /// First scenario file.
+        a: PathBuf,
+        /// Second scenario file.
+        b: PathBuf,
+    },
     /// Run a base and variants on common random numbers and compare them.
     Compare {
+        /// The base scenario (differences are measured from it).
         base: PathBuf,
+        /// One or more variant scenarios over the same years.
         #[arg(required = true)]
         variants: Vec<PathBuf>,
         #[command(flatten)]
@@ -60,6 +93,7 @@ enum Command {
     /// Find the value of a lever that meets a target, e.g.
     /// --lever contributions.rate --target "p_depleted_by(2050) <= 0.05".
     Solve {
+        /// Scenario file (TOML).
         scenario: PathBuf,
         /// Key of a numeric lever (dot-separated).
         #[arg(long)]
@@ -79,6 +113,7 @@ enum Command {
     },
     /// One-at-a-time sensitivity of a measure, as a tornado table.
     Sensitivity {
+        /// Scenario file (TOML).
         scenario: PathBuf,
         /// The measure (as for `solve --target`).
         #[arg(long)]
@@ -98,8 +133,8 @@ enum Command {
 /// Monte Carlo options shared by the policy commands.
 #[derive(clap::Args, Clone, Copy)]
 struct McArgs {
-    /// Monte Carlo paths (default: the scenario's `paths`; without it, `run` is
-    /// deterministic only and the policy commands use 1000; 0: deterministic).
+    /// Monte Carlo paths; 0 for the deterministic projection only. Default: the
+    /// scenario's `paths`, else none for `run` and 1000 for compare, solve, sensitivity.
     #[arg(long)]
     paths: Option<usize>,
     /// Seed of the random streams (default: the scenario's `seed`).
@@ -191,7 +226,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Check { scenario } => {
             let model = scenario::load(&scenario)?;
-            println!(
+            say!(
                 "{}: valid ({}, {}–{}, ages 0–{})",
                 scenario.display(),
                 model.name,
@@ -203,7 +238,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Show { scenario } => {
             let (node, _, _) = load_tree(&scenario)?;
-            print!("{}", fundcast::document::to_toml(&node));
+            say_raw!("{}", fundcast::document::to_toml(&node));
             Ok(())
         }
         Command::Diff { a, b } => {
@@ -211,10 +246,10 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let (nb, _, _) = load_tree(&b)?;
             let diffs = fundcast::variants::diff(&na, &nb);
             if diffs.is_empty() {
-                println!("{} and {} do not differ", a.display(), b.display());
+                say!("{} and {} do not differ", a.display(), b.display());
             }
             for d in diffs {
-                println!(
+                say!(
                     "{}: {} -> {}",
                     d.key,
                     d.a.as_deref().unwrap_or("(absent)"),
@@ -243,7 +278,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 .collect();
             let c = fundcast::compare::compare(&entries, opts.paths, opts.seed, opts.threads)
                 .map_err(Failure::Input)?;
-            print!("{}", export::comparison_table(&c, &models[0].1.currency));
+            say_raw!("{}", export::comparison_table(&c, &models[0].1.currency));
             create_dir(&out)?;
             write(
                 &out.join("comparison.csv"),
@@ -283,8 +318,19 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 tolerance,
             )
             .map_err(Failure::Other)?;
-            println!(
-                "{lever} = {:.6} meets {} {} {} ({} = {} ± {} Monte Carlo s.e.; {} evaluations on {} paths, seed {})",
+            let how = if opts.paths > 0 {
+                format!(
+                    "± {} Monte Carlo s.e.; {} evaluations on {} paths, seed {}",
+                    sig(sol.achieved.standard_error),
+                    sol.tried.len(),
+                    opts.paths,
+                    opts.seed
+                )
+            } else {
+                format!("deterministic; {} evaluations", sol.tried.len())
+            };
+            say!(
+                "{lever} = {:.6} meets {} {} {} ({} = {} {how})",
                 sol.value,
                 target.measure.name(),
                 match target.comparison {
@@ -296,15 +342,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 target.value,
                 target.measure.name(),
                 sig(sol.achieved.value),
-                sig(sol.achieved.standard_error),
-                sol.tried.len(),
-                opts.paths,
-                opts.seed
             );
             if sol.whole_range {
-                println!(
+                say!(
                     "(the target holds over the whole range {}..{})",
-                    range.0, range.1
+                    range.0,
+                    range.1
                 );
             }
             Ok(())
@@ -332,7 +375,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let (base, rows) =
                 fundcast::policy::sensitivity(&node, &sources, measure, &varies, Some(opts))
                     .map_err(Failure::Other)?;
-            print!("{}", export::tornado_table(&measure.name(), &base, &rows));
+            say_raw!("{}", export::tornado_table(&measure.name(), &base, &rows));
             create_dir(&out)?;
             write(
                 &out.join("sensitivity.csv"),
@@ -356,12 +399,12 @@ fn run(cli: Cli) -> Result<(), Failure> {
             let opts = mc.options_or(&model, 0)?;
             let paths = opts.paths;
             let mut files = vec![("deterministic.csv", export::rows_csv(&model, &rows))];
-            if paths == 0 {
-                print!(
-                    "{}",
-                    export::deterministic_table(&model, &rows, det.depletion)
-                );
-            } else {
+            say_raw!(
+                "{}",
+                export::deterministic_table(&model, &rows, det.depletion)
+            );
+            if paths > 0 {
+                say!();
                 let bar = Progress::new(paths as u64, quiet);
                 let mc = montecarlo::run(&model, opts, &|done| bar.set(done as u64));
                 bar.finish();
@@ -376,8 +419,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
                     path_years_per_second: mc.path_years_per_second,
                     deterministic_depletion: det.depletion,
                 };
-                print!("{}", export::montecarlo_table(&model, &rows, &mc.summary));
-                println!(
+                say_raw!("{}", export::montecarlo_table(&model, &rows, &mc.summary));
+                say!(
                     "{} paths × {} years in {:.2} s on {} thread{}: {:.0} path-years per second",
                     paths,
                     model.frame.years(),
@@ -394,6 +437,8 @@ fn run(cli: Cli) -> Result<(), Failure> {
             for (name, text) in &files {
                 write(&out.join(name), text.as_bytes())?;
             }
+            let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+            say!("Written to {}: {}", out.display(), names.join(", "));
             Ok(())
         }
     }
@@ -411,7 +456,7 @@ fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
 
 /// A number with about five significant digits, for people.
 fn sig(x: f64) -> String {
-    if x == 0.0 || !x.is_finite() {
+    if x == 0.0 || !x.is_finite() || (x.fract() == 0.0 && x.abs() < 1e15) {
         return format!("{x}");
     }
     let digits = (4 - x.abs().log10().floor() as i32).max(0) as usize;

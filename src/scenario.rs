@@ -36,6 +36,16 @@ pub fn load(path: &Path) -> Result<Model, ScenarioError> {
     build(&node, &sources)
 }
 
+/// The name of a model: its `name`, else the stem of the file it was read from.
+fn default_name(sources: &Sources) -> String {
+    sources
+        .files
+        .first()
+        .and_then(|f| f.path.file_stem())
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into())
+}
+
 /// Validates a scenario given as text (relative file names resolve against `name`'s folder).
 pub fn from_text(name: &Path, text: &str) -> Result<Model, ScenarioError> {
     let mut sources = Sources::default();
@@ -87,7 +97,7 @@ fn read_model(root: &Section, frame: Frame) -> Model {
     let name = root
         .string("name")
         .map(|s| s.0)
-        .unwrap_or_else(|| "scenario".into());
+        .unwrap_or_else(|| default_name(r.sources));
     let currency = root
         .string("currency")
         .map(|s| s.0)
