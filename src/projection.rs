@@ -1006,18 +1006,12 @@ impl<'m> Projector<'m> {
                 let (alo, ahi) = co.live(A, s);
                 let lo = from.max(alo).max(1);
                 if lo < ahi {
-                    if replacement {
+                    // Without records (no vested members), the replacement formula needs
+                    // neither service nor wage index: the fast path.
+                    if replacement && !self.track_records {
                         // p = max(rr W w_rel[s,x−1], f W) × adjustment: no records needed.
                         let rr = b.replacement_rate[t1] * wage;
                         let floor = b.floor[t1] * wage;
-                        if self.track_records {
-                            // Records are kept (vested members exist): retirees take theirs.
-                            let [asv, aw] = co.windows_mut([A_S, A_W], s, ages);
-                            for x in lo..ahi {
-                                asv[x] *= 1.0 - rate[x];
-                                aw[x] *= 1.0 - rate[x];
-                            }
-                        }
                         let [an, rn, rp] = co.windows_mut([A_N, R_N, R_P], s, ages);
                         let (mut count, mut amount) = (0.0, 0.0);
                         for x in lo..ahi {
