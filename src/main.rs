@@ -410,7 +410,7 @@ fn run(cli: Cli) -> Result<(), Failure> {
                 bar.finish();
                 let info = export::RunInfo {
                     scenario_path: &scenario,
-                    scenario_sha256: sha256_file(&scenario)?,
+                    scenario_sha256: inputs[0].1.clone(),
                     inputs: inputs.clone(),
                     seed: opts.seed,
                     paths,
@@ -468,15 +468,6 @@ fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-fn sha256_file(path: &Path) -> Result<String, Failure> {
-    let bytes = std::fs::read(path)
-        .map_err(|e| Failure::Input(format!("cannot read {}: {e}", path.display())))?;
-    Ok(Sha256::digest(&bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
 }
 
 /// A progress bar on stderr, shown only on a terminal, without `--quiet`, and once the
