@@ -2,20 +2,23 @@
 //! memory, with the live age range of each state.
 //!
 //! Used by [`crate::projection`] only: it takes the initial [`State`] of a model and gives
-//! the projector windows of its mass arrays, one per state, sex and year.
+//! the projector windows of its mass arrays, one per state, sex and year. Every cell
+//! holds `L` lanes, one per path projected together (`[age][lane]`): each lane is a
+//! path of its own, and every sum over ages is grouped so that a lane's result never
+//! depends on the other lanes (see [`range_sum`]).
 
-use crate::demography::{sum, State};
+use crate::demography::State;
 
 /// The working stocks of a projector, laid out by birth cohort: within each sex's
 /// stretch of `span` slots, the person aged x in year index t sits at slot
 /// `base_t + x` with `base_t = years − t`. Ageing a year is then `base −= 1`: nobody
 /// moves in memory, and the age-indexed window of every state stays contiguous.
-pub(crate) struct Cohorts {
+pub(crate) struct Cohorts<const L: usize> {
     span: usize,
     base: usize,
-    arrays: [Vec<f64>; N_ARRAYS],
+    arrays: [Vec<[f64; L]>; N_ARRAYS],
     /// For each state (A, V, I, R) and sex, the half-open age range outside which every
-    /// mass is exactly zero: loops skip the ages nobody can be at.
+    /// mass of every lane is exactly zero: loops skip the ages nobody can be at.
     live: [[(usize, usize); 2]; 4],
 }
 
@@ -33,6 +36,72 @@ pub(crate) fn nonzero_range(v: &[f64]) -> (usize, usize) {
     match v.iter().position(|x| *x != 0.0) {
         Some(lo) => (lo, v.iter().rposition(|x| *x != 0.0).unwrap_or(lo) + 1),
         None => (0, 0),
+    }
+}
+
+/// Σ `v[x]` over ages `lo..hi` for each lane, with four accumulators by age mod 4 added
+/// as `(a0 + a1) + (a2 + a3)`. Entries outside the range that are exactly zero would not
+/// change a bit of it, so a lane's sum does not depend on how wide the live range is,
+/// hence not on which paths share its lanes.
+#[inline]
+pub(crate) fn range_sum<const L: usize>(v: &[[f64; L]], lo: usize, hi: usize) -> [f64; L] {
+    range_fold(lo, hi, |x| v[x])
+}
+
+/// Σ `v[x] w[x]` over ages `lo..hi` (`w` the same for every lane), grouped as
+/// [`range_sum`].
+#[inline]
+pub(crate) fn range_dot<const L: usize>(
+    v: &[[f64; L]],
+    w: &[f64],
+    lo: usize,
+    hi: usize,
+) -> [f64; L] {
+    range_fold(lo, hi, |x| std::array::from_fn(|l| v[x][l] * w[x]))
+}
+
+/// Σ `v[x] w[x]` over ages `lo..hi`, lane by lane, grouped as [`range_sum`].
+#[inline]
+pub(crate) fn range_dot_lanes<const L: usize>(
+    v: &[[f64; L]],
+    w: &[[f64; L]],
+    lo: usize,
+    hi: usize,
+) -> [f64; L] {
+    range_fold(lo, hi, |x| std::array::from_fn(|l| v[x][l] * w[x][l]))
+}
+
+/// The grouping of [`range_sum`] over the terms `term(x)`: whole groups of four ages
+/// starting at multiples of 4, with the partial groups at either end.
+#[inline(always)]
+fn range_fold<const L: usize>(
+    lo: usize,
+    hi: usize,
+    term: impl Fn(usize) -> [f64; L],
+) -> [f64; L] {
+    let mut acc = [[0.0; L]; 4];
+    let mut x = lo;
+    while x < hi && x & 3 != 0 {
+        add(&mut acc[x & 3], term(x));
+        x += 1;
+    }
+    while x + 4 <= hi {
+        for (j, a) in acc.iter_mut().enumerate() {
+            add(a, term(x + j));
+        }
+        x += 4;
+    }
+    while x < hi {
+        add(&mut acc[x & 3], term(x));
+        x += 1;
+    }
+    std::array::from_fn(|l| (acc[0][l] + acc[1][l]) + (acc[2][l] + acc[3][l]))
+}
+
+#[inline(always)]
+fn add<const L: usize>(a: &mut [f64; L], b: [f64; L]) {
+    for l in 0..L {
+        a[l] += b[l];
     }
 }
 
@@ -55,13 +124,13 @@ pub(crate) const V_IA: usize = 12;
 pub(crate) const V_D: usize = 13;
 pub(crate) const R_PIA: usize = 14;
 
-impl Cohorts {
-    pub(crate) fn new(years: usize, ages: usize) -> Cohorts {
+impl<const L: usize> Cohorts<L> {
+    pub(crate) fn new(years: usize, ages: usize) -> Cohorts<L> {
         let span = years + ages + 1;
         Cohorts {
             span,
             base: years,
-            arrays: std::array::from_fn(|_| vec![0.0; 2 * span]),
+            arrays: std::array::from_fn(|_| vec![[0.0; L]; 2 * span]),
             live: [[(0, 0); 2]; 4],
         }
     }
@@ -86,12 +155,13 @@ impl Cohorts {
         };
     }
 
-    /// Narrows the top of a live range past trailing cells whose count is exactly zero.
+    /// Narrows the top of a live range past trailing cells whose count is exactly zero
+    /// in every lane.
     #[inline]
     pub(crate) fn trim_top(&mut self, state: usize, count: usize, s: usize, ages: usize) {
         let (lo, mut hi) = self.live[state][s];
         let w = self.window(count, s, ages);
-        while hi > lo && w[hi - 1] == 0.0 {
+        while hi > lo && w[hi - 1].iter().all(|v| *v == 0.0) {
             hi -= 1;
         }
         self.live[state][s] = if hi > lo { (lo, hi) } else { (0, 0) };
@@ -99,13 +169,13 @@ impl Cohorts {
 
     /// The age window `0..ages` of array `k` for sex `s`.
     #[inline]
-    pub(crate) fn window(&self, k: usize, s: usize, ages: usize) -> &[f64] {
+    pub(crate) fn window(&self, k: usize, s: usize, ages: usize) -> &[[f64; L]] {
         let start = s * self.span + self.base;
         &self.arrays[k][start..start + ages]
     }
 
     #[inline]
-    pub(crate) fn window_mut(&mut self, k: usize, s: usize, ages: usize) -> &mut [f64] {
+    pub(crate) fn window_mut(&mut self, k: usize, s: usize, ages: usize) -> &mut [[f64; L]] {
         let start = s * self.span + self.base;
         &mut self.arrays[k][start..start + ages]
     }
@@ -117,7 +187,7 @@ impl Cohorts {
         ks: [usize; N],
         s: usize,
         ages: usize,
-    ) -> [&mut [f64]; N] {
+    ) -> [&mut [[f64; L]]; N] {
         let start = s * self.span + self.base;
         self.arrays
             .get_disjoint_mut(ks)
@@ -125,18 +195,21 @@ impl Cohorts {
             .map(|v| &mut v[start..start + ages])
     }
 
-    /// Σ of array `k` over both sexes' live ranges.
+    /// Σ of array `k` over both sexes' live ranges, for each lane.
     #[inline]
-    pub(crate) fn total(&self, k: usize, ages: usize) -> f64 {
-        let mut total = 0.0;
+    pub(crate) fn total(&self, k: usize, ages: usize) -> [f64; L] {
+        let mut total = [0.0; L];
         for s in 0..2 {
             let (lo, hi) = self.live(STATE_OF[k], s);
-            total += sum(&self.window(k, s, ages)[lo..hi]);
+            let part = range_sum(self.window(k, s, ages), lo, hi);
+            for l in 0..L {
+                total[l] += part[l];
+            }
         }
         total
     }
 
-    /// Resets to the initial stocks (only the arrays in use are touched).
+    /// Resets every lane to the initial stocks (only the arrays in use are touched).
     pub(crate) fn load(&mut self, initial: &State, years: usize, used: &[bool; N_ARRAYS]) {
         self.base = years;
         let ages = initial.ages;
@@ -150,7 +223,6 @@ impl Cohorts {
                 self.live[state][s] = nonzero_range(&n[s * ages..(s + 1) * ages]);
             }
         }
-        let ages = initial.ages;
         let sources: [&Vec<f64>; N_ARRAYS] = [
             &initial.active_n,
             &initial.active_service,
@@ -173,10 +245,15 @@ impl Cohorts {
                 continue;
             }
             let v = &mut self.arrays[k];
-            v.fill(0.0);
+            v.fill([0.0; L]);
             for s in 0..2 {
                 let start = s * self.span + self.base;
-                v[start..start + ages].copy_from_slice(&src[s * ages..(s + 1) * ages]);
+                for (cell, x) in v[start..start + ages]
+                    .iter_mut()
+                    .zip(&src[s * ages..(s + 1) * ages])
+                {
+                    *cell = [*x; L];
+                }
             }
         }
     }
@@ -196,8 +273,8 @@ impl Cohorts {
         }
     }
 
-    /// The stocks as an age-indexed [`State`].
-    pub(crate) fn to_state(&self, ages: usize) -> State {
+    /// Lane `lane`'s stocks as an age-indexed [`State`].
+    pub(crate) fn to_state(&self, ages: usize, lane: usize) -> State {
         let mut st = State::empty(ages);
         let targets: [&mut Vec<f64>; N_ARRAYS] = [
             &mut st.active_n,
@@ -218,7 +295,12 @@ impl Cohorts {
         ];
         for (k, t) in targets.into_iter().enumerate() {
             for s in 0..2 {
-                t[s * ages..(s + 1) * ages].copy_from_slice(self.window(k, s, ages));
+                for (out, cell) in t[s * ages..(s + 1) * ages]
+                    .iter_mut()
+                    .zip(self.window(k, s, ages))
+                {
+                    *out = cell[lane];
+                }
             }
         }
         st

@@ -80,6 +80,28 @@ impl<'a, 'm> PathFn for Paired<'a, 'm> {
         self.entries[0].model.frame.years()
     }
 
+    fn paths(
+        &self,
+        w: &mut PairedWorker<'m>,
+        first: u64,
+        count: usize,
+        values: &mut [f64],
+        depletion: &mut [Option<usize>],
+    ) {
+        let (n_series, groups) = (self.series(), self.groups());
+        for (k, i) in (first..first + count as u64).enumerate() {
+            self.path(
+                w,
+                i,
+                &mut values[k * n_series..(k + 1) * n_series],
+                &mut depletion[k * groups..(k + 1) * groups],
+            );
+        }
+    }
+}
+
+impl<'m> Paired<'_, 'm> {
+    /// Projects path `i` in every scenario on the same shocks.
     fn path(
         &self,
         w: &mut PairedWorker<'m>,

@@ -51,32 +51,111 @@ pub struct McRun {
     pub path_years_per_second: f64,
 }
 
-/// One worker's reusable arrays: the projector, the path's shocks, economy and rows.
-pub struct PathRunner<'m> {
+/// Paths projected together, one per lane of a projector's cells (a path's numbers do
+/// not depend on it: see [`crate::projection`]).
+pub const LANES: usize = 4;
+
+/// One worker's reusable arrays: the projector, and each lane's shocks, economy, rows
+/// and values.
+pub struct Runner<'m, const L: usize> {
     model: &'m Model,
-    projector: Projector<'m>,
+    projector: Projector<'m, L>,
+    /// `L` paths' shocks, one after the other.
     shocks: Vec<f64>,
-    econ: EconPath,
-    rows: Vec<Row>,
+    econ: [EconPath; L],
+    rows: [Vec<Row>; L],
+    /// `L` paths' values, one after the other.
     values: Vec<f64>,
+}
+
+/// A runner of one path at a time.
+pub type PathRunner<'m> = Runner<'m, 1>;
+
+impl<'m, const L: usize> Runner<'m, L> {
+    /// A runner of `L` paths at a time.
+    pub fn lanes(model: &'m Model) -> Runner<'m, L> {
+        let years = model.frame.years();
+        Runner {
+            model,
+            projector: Projector::lanes(model),
+            shocks: vec![0.0; L * years * SHOCKS_PER_YEAR],
+            econ: std::array::from_fn(|_| EconPath::with_years(years)),
+            rows: std::array::from_fn(|_| vec![[0.0; N_METRICS]; years]),
+            values: vec![0.0; L * series(model)],
+        }
+    }
+
+    /// Draws paths `first..first + count` (`1 ≤ count ≤ L`) into lanes `0..count`; the
+    /// other lanes get path `first`'s shocks again (their results are not used).
+    pub fn draw_group(&mut self, seed: u64, first: u64, count: usize) {
+        let per = self.shocks.len() / L;
+        for l in 0..L {
+            let i = if l < count { first + l as u64 } else { first };
+            draw_shocks(seed, i, &mut self.shocks[l * per..(l + 1) * per]);
+        }
+    }
+
+    /// Projects the lanes' shocks (`stochastic = false`: every z = 0 in every lane).
+    pub fn project_group(&mut self, stochastic: bool) -> [PathSummary; L] {
+        let shocks = std::mem::take(&mut self.shocks);
+        let summaries = self.project_group_from(stochastic.then_some(&shocks[..]));
+        self.shocks = shocks;
+        summaries
+    }
+
+    /// Projects `L` paths of the given shocks (`L` paths' shocks one after the other;
+    /// `None`: every z = 0); common random numbers: several runners can project the same
+    /// shocks.
+    pub fn project_group_from(&mut self, shocks: Option<&[f64]>) -> [PathSummary; L] {
+        let per = self.model.frame.years() * SHOCKS_PER_YEAR;
+        for (l, econ) in self.econ.iter_mut().enumerate() {
+            let lane = shocks.map(|s| &s[l * per..(l + 1) * per]);
+            self.model.economy.fill_path(lane, econ);
+        }
+        let rows = self.rows.each_mut().map(|r| &mut r[..]);
+        let summaries = self.projector.run_lanes(self.econ.each_ref(), rows);
+        let k = metrics_of(self.model);
+        let n_series = self.values.len() / L;
+        for (l, summary) in summaries.iter().enumerate() {
+            let values = &mut self.values[l * n_series..(l + 1) * n_series];
+            let rows = &self.rows[l];
+            for (out, row) in values.chunks_exact_mut(k).zip(rows) {
+                out.copy_from_slice(&row[..k]);
+            }
+            let n = rows.len() * k;
+            values[n] = rows[rows.len() - 1][metric::CUMULATIVE_DEFICIT];
+            values[n + 1] = summary.cumulative_subsidy;
+            values[n + 2] = summary.pv_deficits;
+        }
+        summaries
+    }
+
+    /// Lane `l`'s values of the last projection: the model's yearly metrics
+    /// ([`metrics_of`]) year after year, then the per-path measures.
+    pub fn lane_values(&self, l: usize) -> &[f64] {
+        let n = self.values.len() / L;
+        &self.values[l * n..(l + 1) * n]
+    }
+
+    /// Lane `l`'s rows of the last projection.
+    pub fn lane_rows(&self, l: usize) -> &[Row] {
+        &self.rows[l]
+    }
+
+    /// Lane `l`'s economy of the last projection.
+    pub fn lane_econ(&self, l: usize) -> &EconPath {
+        &self.econ[l]
+    }
 }
 
 impl<'m> PathRunner<'m> {
     pub fn new(model: &'m Model) -> PathRunner<'m> {
-        let years = model.frame.years();
-        PathRunner {
-            model,
-            projector: Projector::new(model),
-            shocks: vec![0.0; years * SHOCKS_PER_YEAR],
-            econ: EconPath::with_years(years),
-            rows: vec![[0.0; N_METRICS]; years],
-            values: vec![0.0; series(model)],
-        }
+        Runner::lanes(model)
     }
 
     /// Draws path `i`'s shocks from stream `i` of the seed.
     pub fn draw(&mut self, seed: u64, i: u64) {
-        draw_shocks(seed, i, &mut self.shocks);
+        self.draw_group(seed, i, 1);
     }
 
     /// The current shocks (`SHOCKS_PER_YEAR` per year, base year zero).
@@ -86,26 +165,13 @@ impl<'m> PathRunner<'m> {
 
     /// Projects the path whose shocks were drawn last (`stochastic = false`: every z = 0).
     pub fn project(&mut self, stochastic: bool) -> PathSummary {
-        let shocks = std::mem::take(&mut self.shocks);
-        let summary = self.project_from(stochastic.then_some(&shocks[..]));
-        self.shocks = shocks;
+        let [summary] = self.project_group(stochastic);
         summary
     }
 
-    /// Projects the path of the given shocks (`None`: every z = 0); common random
-    /// numbers: several runners can project the same shocks.
+    /// Projects the path of the given shocks (`None`: every z = 0).
     pub fn project_from(&mut self, shocks: Option<&[f64]>) -> PathSummary {
-        self.model.economy.fill_path(shocks, &mut self.econ);
-        let summary = self.projector.run(&self.econ, &mut self.rows);
-        let k = metrics_of(self.model);
-        for (out, row) in self.values.chunks_exact_mut(k).zip(&self.rows) {
-            out.copy_from_slice(&row[..k]);
-        }
-        let n = self.rows.len() * k;
-        let last = self.rows.len() - 1;
-        self.values[n] = self.rows[last][metric::CUMULATIVE_DEFICIT];
-        self.values[n + 1] = summary.cumulative_subsidy;
-        self.values[n + 2] = summary.pv_deficits;
+        let [summary] = self.project_group_from(shocks);
         summary
     }
 
@@ -117,18 +183,18 @@ impl<'m> PathRunner<'m> {
 
     /// The last path's rows.
     pub fn rows(&self) -> &[Row] {
-        &self.rows
+        self.lane_rows(0)
     }
 
     /// The last path's values: the model's yearly metrics ([`metrics_of`]) year after
     /// year, then the per-path measures.
     pub fn values(&self) -> &[f64] {
-        &self.values
+        self.lane_values(0)
     }
 
     /// The economy of the last path.
     pub fn econ(&self) -> &EconPath {
-        &self.econ
+        self.lane_econ(0)
     }
 }
 
@@ -145,11 +211,18 @@ pub trait PathFn: Sync {
         1
     }
     fn years(&self) -> usize;
-    /// Projects path `i`, writing its values and depletion year indices.
-    fn path(
+    /// Paths projected together by [`Self::paths`] at most.
+    fn lanes(&self) -> usize {
+        1
+    }
+    /// Projects paths `first..first + count` (`count ≤` [`Self::lanes`]), writing their
+    /// values ([`Self::series`] per path) and depletion year indices ([`Self::groups`]
+    /// per path) one path after the other.
+    fn paths(
         &self,
         w: &mut Self::Worker,
-        i: u64,
+        first: u64,
+        count: usize,
         values: &mut [f64],
         depletion: &mut [Option<usize>],
     );
@@ -162,9 +235,9 @@ struct SingleModel<'m> {
 }
 
 impl<'m> PathFn for SingleModel<'m> {
-    type Worker = PathRunner<'m>;
-    fn worker(&self) -> PathRunner<'m> {
-        PathRunner::new(self.model)
+    type Worker = Runner<'m, LANES>;
+    fn worker(&self) -> Runner<'m, LANES> {
+        Runner::lanes(self.model)
     }
     fn series(&self) -> usize {
         series(self.model)
@@ -172,15 +245,24 @@ impl<'m> PathFn for SingleModel<'m> {
     fn years(&self) -> usize {
         self.model.frame.years()
     }
-    fn path(
+    fn lanes(&self) -> usize {
+        LANES
+    }
+    fn paths(
         &self,
-        w: &mut PathRunner<'m>,
-        i: u64,
+        w: &mut Runner<'m, LANES>,
+        first: u64,
+        count: usize,
         values: &mut [f64],
         depletion: &mut [Option<usize>],
     ) {
-        depletion[0] = w.path(self.seed, i).depletion;
-        values.copy_from_slice(w.values());
+        w.draw_group(self.seed, first, count);
+        let summaries = w.project_group(true);
+        let n = self.series();
+        for l in 0..count {
+            depletion[l] = summaries[l].depletion;
+            values[l * n..(l + 1) * n].copy_from_slice(w.lane_values(l));
+        }
     }
 }
 
@@ -248,8 +330,10 @@ fn aggregate<F: PathFn>(
     // Pilot: the first block of paths fixes the bins. Its paths are kept and tallied
     // below as block 0, so no path is projected twice. It is split over the threads in
     // contiguous chunks and put back in path order.
+    let lanes = f.lanes().max(1);
     let pilot = paths.min(BLOCK);
-    let chunk = pilot.div_ceil(threads);
+    // Chunks of whole lane groups, so that every group but the last is full.
+    let chunk = pilot.div_ceil(threads).next_multiple_of(lanes);
     let pieces: Vec<(Vec<f64>, Vec<Option<usize>>)> = (0..threads)
         .into_par_iter()
         .map(|j| {
@@ -257,13 +341,17 @@ fn aggregate<F: PathFn>(
             let range = (j * chunk).min(pilot)..((j + 1) * chunk).min(pilot);
             let mut values = vec![0.0; range.len() * n_series];
             let mut depletion = vec![None; range.len() * groups];
-            for (k, i) in range.enumerate() {
-                f.path(
+            let mut k = 0;
+            while k < range.len() {
+                let count = lanes.min(range.len() - k);
+                f.paths(
                     &mut w,
-                    i as u64,
-                    &mut values[k * n_series..(k + 1) * n_series],
-                    &mut depletion[k * groups..(k + 1) * groups],
+                    (range.start + k) as u64,
+                    count,
+                    &mut values[k * n_series..(k + count) * n_series],
+                    &mut depletion[k * groups..(k + count) * groups],
                 );
+                k += count;
             }
             (values, depletion)
         })
@@ -283,8 +371,8 @@ fn aggregate<F: PathFn>(
         .map(|_| {
             Mutex::new(Slot {
                 worker: f.worker(),
-                values: vec![0.0; n_series],
-                depletion: vec![None; groups],
+                values: vec![0.0; lanes * n_series],
+                depletion: vec![None; lanes * groups],
                 tally: Tally::new(n_series, years, groups),
                 sums: Sums::new(n_series),
             })
@@ -320,20 +408,27 @@ fn aggregate<F: PathFn>(
                     slot.sums.clear();
                     let first = b * BLOCK;
                     let last = ((b + 1) * BLOCK).min(paths);
-                    for i in first..last {
-                        f.path(
+                    let mut i = first;
+                    while i < last {
+                        let count = lanes.min(last - i);
+                        f.paths(
                             &mut slot.worker,
                             i as u64,
-                            &mut slot.values,
-                            &mut slot.depletion,
+                            count,
+                            &mut slot.values[..count * n_series],
+                            &mut slot.depletion[..count * groups],
                         );
-                        record(
-                            &mut slot.tally,
-                            &mut slot.sums,
-                            &grid,
-                            &slot.values,
-                            &slot.depletion,
-                        );
+                        // Recorded in path order: the block's sums do not depend on
+                        // how its paths were grouped.
+                        for (v, d) in slot
+                            .values
+                            .chunks_exact(n_series)
+                            .zip(slot.depletion.chunks_exact(groups))
+                            .take(count)
+                        {
+                            record(&mut slot.tally, &mut slot.sums, &grid, v, d);
+                        }
+                        i += count;
                     }
                     out.push((b, slot.sums.clone()));
                     b += threads;

@@ -1,17 +1,23 @@
-//! The year loop: one path of the projection, MODEL.md's year step by step.
+//! The year loop: paths of the projection, MODEL.md's year step by step.
 //!
-//! Takes a [`Model`] and one path's economy ([`EconPath`]); writes one row of metrics per
-//! year and returns the path's summary (depletion year, cumulative deficit and subsidy,
-//! present value of deficits). A [`Projector`] owns its work arrays and reuses them for
-//! every path: the loop allocates nothing.
+//! Takes a [`Model`] and one economy ([`EconPath`]) per path; writes one row of metrics
+//! per year and returns each path's summary (depletion year, cumulative deficit and
+//! subsidy, present value of deficits). A [`Projector`] owns its work arrays and reuses
+//! them for every path: the loop allocates nothing.
+//!
+//! A `Projector<L>` projects `L` paths at once, one per lane of every cell (`[age][lane]`),
+//! so that each operation on a cell is one vector operation over paths. Every lane does
+//! exactly the scalar operations of a one-path projection, in the same order, and sums
+//! over ages are grouped by age (see [`crate::cohorts::range_sum`]): a path's numbers are
+//! bit for bit the same whatever `L` and whichever paths share its lanes.
 
 use crate::benefits::Record;
 use crate::china::ChinaRules;
 use crate::cohorts::{
-    nonzero_range, Cohorts, A, A_D, A_IA, A_N, A_S, A_W, I, I_N, I_P, N_ARRAYS, R, R_N, R_P, R_PIA,
-    V, V_D, V_IA, V_N, V_S, V_W,
+    nonzero_range, range_dot, range_dot_lanes, Cohorts, A, A_D, A_IA, A_N, A_S, A_W, I, I_N,
+    I_P, N_ARRAYS, R, R_N, R_P, R_PIA, V, V_D, V_IA, V_N, V_S, V_W,
 };
-use crate::demography::{dot, whole_age, State};
+use crate::demography::{whole_age, State};
 use crate::economy::EconPath;
 use crate::model::Model;
 
@@ -154,13 +160,14 @@ impl AccountLedger {
     }
 }
 
-/// Projects paths of one model, reusing its work arrays.
-pub struct Projector<'m> {
+/// Projects paths of one model, `L` at a time (one per lane), reusing its work arrays.
+/// `Projector::new` makes the one-path projector; [`Projector::lanes`] any other width.
+pub struct Projector<'m, const L: usize = 1> {
     model: &'m Model,
-    cohorts: Cohorts,
+    cohorts: Cohorts<L>,
     used: [bool; N_ARRAYS],
     /// Scratch: one sex's q for the year.
-    q: Vec<f64>,
+    q: Vec<[f64; L]>,
     /// Discount factor of each year index for the present value of deficits.
     discount: Vec<f64>,
     /// For each year index t1 and sex, the first age at which anyone may retire.
@@ -173,7 +180,7 @@ pub struct Projector<'m> {
     start_factor: Vec<f64>,
     /// Age ranges of equal β: (from, to, index into beta values).
     beta_ranges: Vec<(usize, usize, usize)>,
-    factors: Vec<f64>,
+    factors: Vec<[f64; L]>,
     /// Ages at which entrants arrive, by sex.
     entry_range: [(usize, usize); 2],
     has_vested: bool,
@@ -184,29 +191,55 @@ pub struct Projector<'m> {
     track_records: bool,
     ledger: Option<Vec<YearLedger>>,
     /// Automatic adjustments, path state: contribution rate added by step-ups, whether
-    /// the indexation brake holds this year, life expectancy at 60 (base year, this year).
-    extra_rate: f64,
-    brake: bool,
-    e60_base: [f64; 2],
-    e60: [f64; 2],
+    /// the indexation brake holds this year, life expectancy at 60 by sex (base year,
+    /// this year).
+    extra_rate: [f64; L],
+    brake: [bool; L],
+    e60_base: [[f64; L]; 2],
+    e60: [[f64; L]; 2],
     /// Scratch for retirement rules that depend on the path (retirement age linked to
     /// life expectancy): rates of actives and vested members and the age adjustment.
-    dyn_rate: Vec<f64>,
-    dyn_vrate: Vec<f64>,
-    dyn_factor: Vec<f64>,
+    dyn_rate: Vec<[f64; L]>,
+    dyn_vrate: Vec<[f64; L]>,
+    dyn_factor: Vec<[f64; L]>,
     /// China's rules, path state: each cell's contribution base relative to `W_t` this
     /// year, the individual-account fund, refunds decided this year (paid next year).
-    base_rel: Vec<f64>,
-    ia_fund: f64,
-    refunds_due: f64,
-    refunds_now: f64,
+    base_rel: Vec<[f64; L]>,
+    ia_fund: [f64; L],
+    refunds_due: [f64; L],
+    refunds_now: [f64; L],
     /// Account ledger of the last path (with the head-count ledger, China's rules).
     accounts: Vec<AccountLedger>,
-    converted: f64,
+    converted: [f64; L],
 }
 
 impl<'m> Projector<'m> {
+    /// A projector of one path at a time.
     pub fn new(model: &'m Model) -> Projector<'m> {
+        Projector::lanes(model)
+    }
+
+    /// Turns on the head-count ledger (for audits and tests; costs a little time).
+    pub fn with_ledger(mut self) -> Self {
+        self.ledger = Some(vec![YearLedger::default(); self.model.frame.years()]);
+        self
+    }
+
+    /// Projects one path; `rows` gets one row per year (base year first).
+    pub fn run(&mut self, econ: &EconPath, rows: &mut [Row]) -> PathSummary {
+        let [summary] = self.run_lanes([econ], [rows]);
+        summary
+    }
+
+    /// The stocks after the last projected year's step (start of yH+1), by age.
+    pub fn state(&self) -> State {
+        self.cohorts.to_state(self.model.frame.ages(), 0)
+    }
+}
+
+impl<'m, const L: usize> Projector<'m, L> {
+    /// A projector of `L` paths at a time.
+    pub fn lanes(model: &'m Model) -> Projector<'m, L> {
         let f = model.frame;
         let (ages, cells) = (f.ages(), f.cells());
         let d = model.economy.discount_rate;
@@ -291,14 +324,14 @@ impl<'m> Projector<'m> {
             model,
             cohorts: Cohorts::new(f.years(), ages),
             used,
-            q: vec![0.0; ages],
+            q: vec![[0.0; L]; ages],
             discount,
             retire_from,
             retire_rate,
             vested_retire_rate,
             start_factor,
             beta_ranges,
-            factors: vec![0.0; model.mortality.beta_values.len()],
+            factors: vec![[0.0; L]; model.mortality.beta_values.len()],
             entry_range: [
                 nonzero_range(&model.entrants.profile[0]),
                 nonzero_range(&model.entrants.profile[1]),
@@ -308,26 +341,20 @@ impl<'m> Projector<'m> {
             has_exits: moves.exit.any_nonzero || moves.reentry.any_nonzero,
             track_records,
             ledger: None,
-            extra_rate: 0.0,
-            brake: false,
-            e60_base: [0.0; 2],
-            e60: [0.0; 2],
-            dyn_rate: vec![0.0; ages],
-            dyn_vrate: vec![0.0; ages],
-            dyn_factor: vec![0.0; ages],
-            base_rel: vec![0.0; cells],
-            ia_fund: 0.0,
-            refunds_due: 0.0,
-            refunds_now: 0.0,
+            extra_rate: [0.0; L],
+            brake: [false; L],
+            e60_base: [[0.0; L]; 2],
+            e60: [[0.0; L]; 2],
+            dyn_rate: vec![[0.0; L]; ages],
+            dyn_vrate: vec![[0.0; L]; ages],
+            dyn_factor: vec![[0.0; L]; ages],
+            base_rel: vec![[0.0; L]; cells],
+            ia_fund: [0.0; L],
+            refunds_due: [0.0; L],
+            refunds_now: [0.0; L],
             accounts: Vec::new(),
-            converted: 0.0,
+            converted: [0.0; L],
         }
-    }
-
-    /// Turns on the head-count ledger (for audits and tests; costs a little time).
-    pub fn with_ledger(mut self) -> Self {
-        self.ledger = Some(vec![YearLedger::default(); self.model.frame.years()]);
-        self
     }
 
     /// The individual-account ledger of the last path (China's rules, with the ledger on).
@@ -340,138 +367,149 @@ impl<'m> Projector<'m> {
         self.ledger.as_deref()
     }
 
-    /// The stocks after the last projected year's step (start of yH+1), by age.
-    pub fn state(&self) -> State {
-        self.cohorts.to_state(self.model.frame.ages())
-    }
-
-    /// Projects one path; `rows` gets one row per year (base year first).
-    pub fn run(&mut self, econ: &EconPath, rows: &mut [Row]) -> PathSummary {
+    /// Projects `L` paths, one per lane: path `l` reads `econ[l]` and writes one row per
+    /// year into `rows[l]` (base year first). The ledger, when on, follows lane 0.
+    pub fn run_lanes(
+        &mut self,
+        econ: [&EconPath; L],
+        rows: [&mut [Row]; L],
+    ) -> [PathSummary; L] {
         let m = self.model;
         let ages = m.frame.ages();
         let years = m.frame.years();
         self.cohorts.load(&m.initial, years, &self.used);
-        let mut fund = m.fund.initial;
-        let mut growth = 1.0;
-        let mut summary = PathSummary::default();
+        let mut fund = [m.fund.initial; L];
+        let mut growth = [1.0; L];
+        let mut summary = [PathSummary::default(); L];
         let audit = self.ledger.is_some();
-        self.extra_rate = 0.0;
-        self.brake = false;
+        self.extra_rate = [0.0; L];
+        self.brake = [false; L];
         let adj = &m.adjustments;
         let china = m.china.as_ref();
-        self.ia_fund = china.map_or(0.0, |c| c.fund_initial);
-        self.refunds_due = 0.0;
+        self.ia_fund = [china.map_or(0.0, |c| c.fund_initial); L];
+        self.refunds_due = [0.0; L];
         self.accounts.clear();
 
-        for (t, row) in rows.iter_mut().enumerate().take(years) {
-            let wage = econ.wage[t];
+        for t in 0..years {
+            let wage: [f64; L] = std::array::from_fn(|l| econ[l].wage[t]);
             if t >= 1 && m.economy.has_entrant_growth {
-                growth *= 1.0 + econ.entrant_growth[t];
+                for l in 0..L {
+                    growth[l] *= 1.0 + econ[l].entrant_growth[t];
+                }
             }
             let mut ledger = YearLedger::default();
             let co = &self.cohorts;
             if audit {
-                for (l, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
-                    l.start = co.total(k, ages);
+                for (e, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
+                    e.start = co.total(k, ages)[0];
                 }
             }
 
             // 1. Flows on start-of-year stocks.
             let wrel = &m.contributions.relative_wage;
             let contributors = co.total(A_N, ages);
-            let mut wage_base = 0.0;
+            let mut wage_base = [0.0; L];
             for s in 0..2 {
                 let (lo, hi) = co.live(A, s);
-                wage_base += dot(
-                    &co.window(A_N, s, ages)[lo..hi],
-                    &wrel[s * ages + lo..s * ages + hi],
-                );
+                let part = range_dot(co.window(A_N, s, ages), &wrel[s * ages..], lo, hi);
+                add(&mut wage_base, part);
             }
-            let rate = match &adj.contribution_step {
-                Some(c) => (m.contributions.rate[t] + self.extra_rate)
-                    .min(c.max_rate.max(m.contributions.rate[t])),
-                None => m.contributions.rate[t],
-            };
-            let mut contributions = wage * rate * m.contributions.collection_rate[t] * wage_base;
             let retired = co.total(R_N, ages);
             let (disabled, disability_payouts) = if self.has_disabled {
                 (co.total(I_N, ages), co.total(I_P, ages))
             } else {
-                (0.0, 0.0)
+                ([0.0; L], [0.0; L])
             };
             let vested = if self.has_vested {
                 co.total(V_N, ages)
             } else {
-                0.0
+                [0.0; L]
             };
-            let pension_mass = co.total(R_P, ages) + disability_payouts;
-            let mut payouts = pension_mass;
-            let mut china_year = ChinaYear::default();
-            if let Some(ch) = china {
-                china_year = self.china_flows(ch, t, wage, econ.wage_growth[t]);
-                contributions = china_year.pooled_contributions;
-                payouts -= china_year.account_pensions_from_fund;
-                payouts += china_year.refunds_from_pool;
-            }
-            let mut flows = m.fund.flows(t, contributions, payouts);
-            flows.other_income += china_year.transfer;
-
-            // 2. Fund.
-            let year = m.fund.roll_forward(t, fund, &flows, econ.fund_return[t]);
-            fund = year.end;
-            if summary.depletion.is_none() && year.before_subsidy < 0.0 {
-                summary.depletion = Some(t);
-            }
-            if t >= 1 {
-                summary.cumulative_deficit += year.deficit;
-                summary.cumulative_subsidy += year.subsidy;
-                summary.pv_deficits += year.deficit * self.discount[t];
-            }
-            // Automatic adjustments triggered by the fund ratio F_{t+1} / B_t.
-            let low_reserve = |threshold: f64| payouts > 0.0 && year.end < threshold * payouts;
-            if let Some(c) = &adj.contribution_step {
-                if low_reserve(c.threshold) {
-                    self.extra_rate += c.step;
+            let retired_payouts = co.total(R_P, ages);
+            let china_year = match china {
+                Some(ch) => {
+                    let growth_now = std::array::from_fn(|l| econ[l].wage_growth[t]);
+                    self.china_flows(ch, t, wage, growth_now)
                 }
+                None => [ChinaYear::default(); L],
+            };
+            for l in 0..L {
+                let cy = &china_year[l];
+                let rate = match &adj.contribution_step {
+                    Some(c) => (m.contributions.rate[t] + self.extra_rate[l])
+                        .min(c.max_rate.max(m.contributions.rate[t])),
+                    None => m.contributions.rate[t],
+                };
+                let mut contributions =
+                    wage[l] * rate * m.contributions.collection_rate[t] * wage_base[l];
+                let pension_mass = retired_payouts[l] + disability_payouts[l];
+                let mut payouts = pension_mass;
+                if china.is_some() {
+                    contributions = cy.pooled_contributions;
+                    payouts -= cy.account_pensions_from_fund;
+                    payouts += cy.refunds_from_pool;
+                }
+                let mut flows = m.fund.flows(t, contributions, payouts);
+                flows.other_income += cy.transfer;
+
+                // 2. Fund.
+                let r = econ[l].fund_return[t];
+                let year = m.fund.roll_forward(t, fund[l], &flows, r);
+                fund[l] = year.end;
+                let sm = &mut summary[l];
+                if sm.depletion.is_none() && year.before_subsidy < 0.0 {
+                    sm.depletion = Some(t);
+                }
+                if t >= 1 {
+                    sm.cumulative_deficit += year.deficit;
+                    sm.cumulative_subsidy += year.subsidy;
+                    sm.pv_deficits += year.deficit * self.discount[t];
+                }
+                // Automatic adjustments triggered by the fund ratio F_{t+1} / B_t.
+                let low_reserve = |threshold: f64| payouts > 0.0 && year.end < threshold * payouts;
+                if let Some(c) = &adj.contribution_step {
+                    if low_reserve(c.threshold) {
+                        self.extra_rate[l] += c.step;
+                    }
+                }
+                self.brake[l] = adj
+                    .indexation_brake
+                    .is_some_and(|b| low_reserve(b.threshold));
+                if china.is_some() {
+                    self.ia_fund[l] = self.ia_fund[l] * (1.0 + r)
+                        + (cy.invested - cy.account_pensions_from_fund - cy.refunds_from_fund)
+                            * (1.0 + r / 2.0);
+                }
+                let pensioners = retired[l] + disabled[l];
+                let average_pension = ratio(pension_mass, pensioners);
+                use metric::*;
+                let row = &mut rows[l][t];
+                row[CONTRIBUTORS] = contributors[l];
+                row[PENSIONERS] = pensioners;
+                row[DEPENDENCY_RATIO] = ratio(pensioners, contributors[l]);
+                row[AVERAGE_WAGE] = wage[l];
+                row[AVERAGE_PENSION] = average_pension;
+                row[REPLACEMENT_RATIO] = ratio(average_pension, wage[l]);
+                row[CONTRIBUTIONS] = contributions;
+                row[PAYOUTS] = payouts;
+                row[ADMIN] = flows.admin;
+                row[DEFICIT] = year.deficit;
+                row[SUBSIDY] = year.subsidy;
+                row[FUND_END] = year.end;
+                row[CUMULATIVE_DEFICIT] = sm.cumulative_deficit;
+                row[VESTED] = vested[l];
+                row[DISABLED] = disabled[l];
+                row[OTHER_INCOME] = flows.other_income;
             }
-            self.brake = adj
-                .indexation_brake
-                .is_some_and(|b| low_reserve(b.threshold));
-            if china.is_some() {
-                let r = econ.fund_return[t];
-                self.ia_fund = self.ia_fund * (1.0 + r)
-                    + (china_year.invested
-                        - china_year.account_pensions_from_fund
-                        - china_year.refunds_from_fund)
-                        * (1.0 + r / 2.0);
-            }
-            let pensioners = retired + disabled;
-            let average_pension = ratio(pension_mass, pensioners);
-            use metric::*;
-            row[CONTRIBUTORS] = contributors;
-            row[PENSIONERS] = pensioners;
-            row[DEPENDENCY_RATIO] = ratio(pensioners, contributors);
-            row[AVERAGE_WAGE] = wage;
-            row[AVERAGE_PENSION] = average_pension;
-            row[REPLACEMENT_RATIO] = ratio(average_pension, wage);
-            row[CONTRIBUTIONS] = contributions;
-            row[PAYOUTS] = payouts;
-            row[ADMIN] = flows.admin;
-            row[DEFICIT] = year.deficit;
-            row[SUBSIDY] = year.subsidy;
-            row[FUND_END] = year.end;
-            row[CUMULATIVE_DEFICIT] = summary.cumulative_deficit;
-            row[VESTED] = vested;
-            row[DISABLED] = disabled;
-            row[OTHER_INCOME] = flows.other_income;
 
             // 3. Deaths, then service.
-            self.refunds_now = 0.0;
-            self.converted = 0.0;
-            self.deaths_and_service(t, econ.mortality_k[t], &mut ledger);
+            self.refunds_now = [0.0; L];
+            self.converted = [0.0; L];
+            let k = std::array::from_fn(|l| econ[l].mortality_k[t]);
+            self.deaths_and_service(t, k, &mut ledger);
 
             // 4. Moves among the living.
-            let mut awards = Awards::default();
+            let mut awards = [Awards::default(); L];
             if self.has_disabled && m.moves.disability.any_nonzero {
                 self.disability(t, wage, &mut awards, &mut ledger);
             }
@@ -485,38 +523,40 @@ impl<'m> Projector<'m> {
             // 5. Ageing.
             if audit {
                 let co = &self.cohorts;
-                for (l, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
-                    l.left += co.window(k, 0, ages)[ages - 1] + co.window(k, 1, ages)[ages - 1];
+                for (e, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
+                    e.left += co.window(k, 0, ages)[ages - 1][0] + co.window(k, 1, ages)[ages - 1][0];
                 }
             }
             self.cohorts.age_one_year(ages);
 
             // 6. Indexation with the weights of year t+1.
             let ix = &m.indexation;
-            let mut rise = ix.wage_weight[t + 1] * econ.wage_growth[t]
-                + ix.price_weight[t + 1] * econ.inflation[t]
-                + ix.constant[t + 1];
-            if let (true, Some(b)) = (self.brake, &adj.indexation_brake) {
-                if rise > 0.0 {
-                    rise *= b.factor;
-                }
-            }
-            let idx = 1.0 + rise;
-            for s in 0..2 {
-                let (lo, hi) = self.cohorts.live(R, s);
-                for p in &mut self.cohorts.window_mut(R_P, s, ages)[lo..hi] {
-                    *p *= idx;
-                }
-                if self.has_disabled {
-                    let (lo, hi) = self.cohorts.live(I, s);
-                    for p in &mut self.cohorts.window_mut(I_P, s, ages)[lo..hi] {
-                        *p *= idx;
+            let idx: [f64; L] = std::array::from_fn(|l| {
+                let mut rise = ix.wage_weight[t + 1] * econ[l].wage_growth[t]
+                    + ix.price_weight[t + 1] * econ[l].inflation[t]
+                    + ix.constant[t + 1];
+                if let (true, Some(b)) = (self.brake[l], &adj.indexation_brake) {
+                    if rise > 0.0 {
+                        rise *= b.factor;
                     }
                 }
-                if china.is_some() {
-                    let (lo, hi) = self.cohorts.live(R, s);
-                    for p in &mut self.cohorts.window_mut(R_PIA, s, ages)[lo..hi] {
-                        *p *= idx;
+                1.0 + rise
+            });
+            let indexed = [
+                (R, R_P, true),
+                (I, I_P, self.has_disabled),
+                (R, R_PIA, china.is_some()),
+            ];
+            for s in 0..2 {
+                for (state, k, on) in indexed {
+                    if !on {
+                        continue;
+                    }
+                    let (lo, hi) = self.cohorts.live(state, s);
+                    for p in &mut self.cohorts.window_mut(k, s, ages)[lo..hi] {
+                        for l in 0..L {
+                            p[l] *= idx[l];
+                        }
                     }
                 }
             }
@@ -527,33 +567,48 @@ impl<'m> Projector<'m> {
             // 8. Entrants at the start of t+1.
             self.entrants(t + 1, wage, growth, &mut ledger);
 
-            row[NEW_PENSIONS] = awards.count;
-            row[AVERAGE_FIRST_PENSION] = ratio(awards.amount, awards.count);
+            let balances = if china.is_some() {
+                let (a, v) = (
+                    self.cohorts.total(A_IA, ages),
+                    self.cohorts.total(V_IA, ages),
+                );
+                std::array::from_fn(|l| a[l] + v[l])
+            } else {
+                [0.0; L]
+            };
+            for l in 0..L {
+                use metric::*;
+                let row = &mut rows[l][t];
+                row[NEW_PENSIONS] = awards[l].count;
+                row[AVERAGE_FIRST_PENSION] = ratio(awards[l].amount, awards[l].count);
+                if china.is_some() {
+                    row[IA_CONTRIBUTIONS] = china_year[l].credits;
+                    row[IA_FUND_END] = self.ia_fund[l];
+                    row[IA_BALANCES] = balances[l];
+                    row[IA_IMPLICIT_DEBT] = balances[l] - self.ia_fund[l];
+                    row[BASIC_PENSION_AVG] = ratio(awards[l].basic, awards[l].count);
+                }
+            }
             if china.is_some() {
-                let balances = self.cohorts.total(A_IA, ages) + self.cohorts.total(V_IA, ages);
                 if audit {
+                    let cy = &china_year[0];
                     self.accounts.push(AccountLedger {
-                        start: china_year.balances,
-                        interest: china_year.interest,
-                        credits: china_year.credits,
-                        refunds: self.refunds_now,
-                        converted: self.converted,
-                        end: balances,
+                        start: cy.balances,
+                        interest: cy.interest,
+                        credits: cy.credits,
+                        refunds: self.refunds_now[0],
+                        converted: self.converted[0],
+                        end: balances[0],
                     });
                 }
-                row[IA_CONTRIBUTIONS] = china_year.credits;
-                row[IA_FUND_END] = self.ia_fund;
-                row[IA_BALANCES] = balances;
-                row[IA_IMPLICIT_DEBT] = balances - self.ia_fund;
-                row[BASIC_PENSION_AVG] = ratio(awards.basic, awards.count);
                 self.refunds_due = self.refunds_now;
             }
-            if let Some(l) = self.ledger.as_mut() {
+            if let Some(book) = self.ledger.as_mut() {
                 let co = &self.cohorts;
                 for (e, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
-                    e.end = co.total(k, ages);
+                    e.end = co.total(k, ages)[0];
                 }
-                l[t] = ledger;
+                book[t] = ledger;
             }
         }
         summary
@@ -564,53 +619,72 @@ impl<'m> Projector<'m> {
     /// pooled fund and the individual-account fund, the central transfer, and who pays
     /// account pensions and last year's refunds (the account fund pays its funded share
     /// `φ = F_IA / Σ balances`, capped at 1; `φ = f_t` when no balances exist).
-    fn china_flows(&mut self, ch: &ChinaRules, t: usize, wage: f64, growth: f64) -> ChinaYear {
+    fn china_flows(
+        &mut self,
+        ch: &ChinaRules,
+        t: usize,
+        wage: [f64; L],
+        growth: [f64; L],
+    ) -> [ChinaYear; L] {
         let m = self.model;
         let ages = m.frame.ages();
         let wrel = &m.contributions.relative_wage;
-        let previous = 1.0 / (1.0 + growth);
+        let previous: [f64; L] = std::array::from_fn(|l| 1.0 / (1.0 + growth[l]));
         for (b, w) in self.base_rel.iter_mut().zip(wrel) {
-            *b = ch.relative_base(t, *w, previous);
+            for l in 0..L {
+                b[l] = ch.relative_base(t, *w, previous[l]);
+            }
         }
         let k = m.contributions.collection_rate[t];
-        let credit_rate = ch.employee_rate[t] * k * wage;
+        let credit_rate: [f64; L] = std::array::from_fn(|l| ch.employee_rate[t] * k * wage[l]);
         let interest = 1.0 + ch.crediting_rate[t];
         let co = &mut self.cohorts;
-        let balances = co.total(A_IA, ages) + co.total(V_IA, ages);
-        let mut declared = 0.0;
+        let (a, v) = (co.total(A_IA, ages), co.total(V_IA, ages));
+        let balances: [f64; L] = std::array::from_fn(|l| a[l] + v[l]);
+        let mut declared = [0.0; L];
         for s in 0..2 {
             let (lo, hi) = co.live(A, s);
             let base = &self.base_rel[s * ages..(s + 1) * ages];
-            declared += dot(&co.window(A_N, s, ages)[lo..hi], &base[lo..hi]);
+            add(
+                &mut declared,
+                range_dot_lanes(co.window(A_N, s, ages), base, lo, hi),
+            );
             let [an, acc] = co.windows_mut([A_N, A_IA], s, ages);
             for x in lo..hi {
-                acc[x] = acc[x] * interest + an[x] * credit_rate * base[x];
+                for l in 0..L {
+                    acc[x][l] = acc[x][l] * interest + an[x][l] * credit_rate[l] * base[x][l];
+                }
             }
             let (lo, hi) = co.live(V, s);
             for a in &mut co.window_mut(V_IA, s, ages)[lo..hi] {
-                *a *= interest;
+                for l in 0..L {
+                    a[l] *= interest;
+                }
             }
         }
-        let declared = wage * declared;
-        let employee = ch.employee_rate[t] * k * declared;
         let funded = ch.funded_share[t];
-        let phi = if balances > 0.0 {
-            (self.ia_fund / balances).clamp(0.0, 1.0)
-        } else {
-            funded
-        };
         let account_pensions = co.total(R_PIA, ages);
-        ChinaYear {
-            balances,
-            interest: balances * ch.crediting_rate[t],
-            pooled_contributions: ch.employer_rate[t] * k * declared + (1.0 - funded) * employee,
-            credits: employee,
-            invested: funded * employee,
-            transfer: ch.central_transfer[t] * declared,
-            account_pensions_from_fund: phi * account_pensions,
-            refunds_from_fund: phi * self.refunds_due,
-            refunds_from_pool: (1.0 - phi) * self.refunds_due,
-        }
+        std::array::from_fn(|l| {
+            let declared = wage[l] * declared[l];
+            let employee = ch.employee_rate[t] * k * declared;
+            let phi = if balances[l] > 0.0 {
+                (self.ia_fund[l] / balances[l]).clamp(0.0, 1.0)
+            } else {
+                funded
+            };
+            ChinaYear {
+                balances: balances[l],
+                interest: balances[l] * ch.crediting_rate[t],
+                pooled_contributions: ch.employer_rate[t] * k * declared
+                    + (1.0 - funded) * employee,
+                credits: employee,
+                invested: funded * employee,
+                transfer: ch.central_transfer[t] * declared,
+                account_pensions_from_fund: phi * account_pensions[l],
+                refunds_from_fund: phi * self.refunds_due[l],
+                refunds_from_pool: (1.0 - phi) * self.refunds_due[l],
+            }
+        })
     }
 
     /// China's rules, step 4: account balances and deemed years move with their members
@@ -629,61 +703,59 @@ impl<'m> Projector<'m> {
             let eta = &mv.reentry.year(t, cells)[range];
             let co = &mut self.cohorts;
             let [a_acc, a_d, v_acc, v_d] = co.windows_mut([A_IA, A_D, V_IA, V_D], s, ages);
-            let mut refunds = 0.0;
+            let mut refunds = [0.0; L];
             for x in 0..ages {
                 let d = if with_disability { delta[x] } else { 0.0 };
                 let (l, e) = (ell[x], eta[x]);
                 let stay = 1.0 - d - l;
-                let (a0, a1, v0, v1) = (a_acc[x], a_d[x], v_acc[x], v_d[x]);
-                refunds += (d + (1.0 - vesting) * l) * a0;
-                a_acc[x] = a0 * stay + e * v0;
-                a_d[x] = a1 * stay + e * v1;
-                v_acc[x] = v0 * (1.0 - e) + vesting * l * a0;
-                v_d[x] = v1 * (1.0 - e) + vesting * l * a1;
+                for j in 0..L {
+                    let (a0, a1, v0, v1) = (a_acc[x][j], a_d[x][j], v_acc[x][j], v_d[x][j]);
+                    refunds[j] += (d + (1.0 - vesting) * l) * a0;
+                    a_acc[x][j] = a0 * stay + e * v0;
+                    a_d[x][j] = a1 * stay + e * v1;
+                    v_acc[x][j] = v0 * (1.0 - e) + vesting * l * a0;
+                    v_d[x][j] = v1 * (1.0 - e) + vesting * l * a1;
+                }
             }
-            self.refunds_now += refunds;
+            add(&mut self.refunds_now, refunds);
         }
     }
 
-    /// Fills `self.q` with sex `s`'s probabilities of dying in year index `t`.
-    #[inline]
-    fn fill_q(&mut self, t: usize, s: usize) {
-        let ages = self.q.len();
-        self.model
-            .mortality
-            .fill_sex(t, s, &self.beta_ranges, &self.factors, &mut self.q[..ages]);
-    }
-
     /// Step 3: survival factors on every mass, then a year of service for surviving actives.
-    fn deaths_and_service(&mut self, t: usize, k: f64, ledger: &mut YearLedger) {
+    fn deaths_and_service(&mut self, t: usize, k: [f64; L], ledger: &mut YearLedger) {
         let m = self.model;
         let ages = m.frame.ages();
         let audit = self.ledger.is_some();
         for (f, b) in self.factors.iter_mut().zip(&m.mortality.beta_values) {
-            *f = if k == 0.0 { 1.0 } else { (b * k).exp() };
+            for l in 0..L {
+                f[l] = if k[l] == 0.0 { 1.0 } else { (b * k[l]).exp() };
+            }
         }
         let mi = m.mortality.disability_multiplier;
         for s in 0..2 {
-            self.fill_q(t, s);
+            m.mortality
+                .fill_sex(t, s, &self.beta_ranges, &self.factors, &mut self.q[..ages]);
+            let q = &self.q[..ages];
             if m.adjustments.retirement_age.is_some() {
-                self.e60[s] = life_expectancy(&self.q[..ages], 60);
-                if t == 0 {
-                    self.e60_base[s] = self.e60[s];
+                for l in 0..L {
+                    self.e60[s][l] = life_expectancy(q.iter().map(|q| q[l]), 60);
+                    if t == 0 {
+                        self.e60_base[s][l] = self.e60[s][l];
+                    }
                 }
             }
-            let q = &self.q[..ages];
             let wrel = &m.contributions.relative_wage[s * ages..(s + 1) * ages];
             let co = &mut self.cohorts;
             if audit {
-                for (l, k) in [(0, A_N), (1, V_N), (3, R_N)] {
-                    ledger[l].deaths += dot(co.window(k, s, ages), q);
+                for (e, k) in [(0, A_N), (1, V_N), (3, R_N)] {
+                    ledger[e].deaths += range_dot_lanes(co.window(k, s, ages), q, 0, ages)[0];
                 }
                 if self.has_disabled {
                     ledger[2].deaths += co
                         .window(I_N, s, ages)
                         .iter()
                         .zip(q)
-                        .map(|(n, q)| n * (mi * q).min(1.0))
+                        .map(|(n, q)| n[0] * (mi * q[0]).min(1.0))
                         .sum::<f64>();
                 }
             }
@@ -691,45 +763,47 @@ impl<'m> Projector<'m> {
                 // Accounts of members who die are paid to their heirs (next year).
                 for (k, state) in [(A_IA, A), (V_IA, V)] {
                     let (lo, hi) = co.live(state, s);
-                    self.refunds_now += dot(&co.window(k, s, ages)[lo..hi], &q[lo..hi]);
+                    add(
+                        &mut self.refunds_now,
+                        range_dot_lanes(co.window(k, s, ages), q, lo, hi),
+                    );
                 }
                 for (k, state) in [(A_IA, A), (A_D, A), (V_IA, V), (V_D, V), (R_PIA, R)] {
                     let (lo, hi) = co.live(state, s);
                     for (v, q) in co.window_mut(k, s, ages)[lo..hi].iter_mut().zip(&q[lo..hi]) {
-                        *v *= 1.0 - q;
+                        for l in 0..L {
+                            v[l] *= 1.0 - q[l];
+                        }
                     }
                 }
             }
             // The wage index accrues the relative wage, or under China's rules the
             // relative contribution base (the indexed wage of the basic pension).
-            let wrel = if m.china.is_some() {
-                &self.base_rel[s * ages..(s + 1) * ages]
-            } else {
-                wrel
-            };
             let (lo, hi) = co.live(A, s);
-            let (qa, wa) = (&q[lo..hi], &wrel[lo..hi]);
             if self.track_records {
                 let [an, asv, aw] = co.windows_mut([A_N, A_S, A_W], s, ages);
-                let (an, asv, aw) = (&mut an[lo..hi], &mut asv[lo..hi], &mut aw[lo..hi]);
-                for ((((n, sv), w), q), wr) in an.iter_mut().zip(asv).zip(aw).zip(qa).zip(wa) {
-                    let p = 1.0 - q;
-                    let alive = *n * p;
-                    *n = alive;
-                    *sv = *sv * p + alive;
-                    *w = *w * p + alive * wr;
+                let cells = (an, asv, aw);
+                if m.china.is_some() {
+                    let base = &self.base_rel[s * ages..(s + 1) * ages];
+                    accrue(cells, q, (lo, hi), |x| base[x]);
+                } else {
+                    accrue(cells, q, (lo, hi), |x| [wrel[x]; L]);
                 }
             } else {
-                for (n, q) in co.window_mut(A_N, s, ages)[lo..hi].iter_mut().zip(qa) {
-                    *n *= 1.0 - q;
+                for (n, q) in co.window_mut(A_N, s, ages)[lo..hi].iter_mut().zip(&q[lo..hi]) {
+                    for l in 0..L {
+                        n[l] *= 1.0 - q[l];
+                    }
                 }
             }
             let (lo, hi) = co.live(R, s);
             let [rn, rp] = co.windows_mut([R_N, R_P], s, ages);
             for ((n, pm), q) in rn[lo..hi].iter_mut().zip(&mut rp[lo..hi]).zip(&q[lo..hi]) {
-                let p = 1.0 - q;
-                *n *= p;
-                *pm *= p;
+                for l in 0..L {
+                    let p = 1.0 - q[l];
+                    n[l] *= p;
+                    pm[l] *= p;
+                }
             }
             if self.has_vested {
                 let (lo, hi) = co.live(V, s);
@@ -740,19 +814,23 @@ impl<'m> Projector<'m> {
                     .zip(&mut vw[lo..hi])
                     .zip(&q[lo..hi])
                 {
-                    let p = 1.0 - q;
-                    *n *= p;
-                    *sv *= p;
-                    *w *= p;
+                    for l in 0..L {
+                        let p = 1.0 - q[l];
+                        n[l] *= p;
+                        sv[l] *= p;
+                        w[l] *= p;
+                    }
                 }
             }
             if self.has_disabled {
                 let (lo, hi) = co.live(I, s);
                 let [inn, ip] = co.windows_mut([I_N, I_P], s, ages);
                 for ((n, pm), q) in inn[lo..hi].iter_mut().zip(&mut ip[lo..hi]).zip(&q[lo..hi]) {
-                    let p = 1.0 - (mi * q).min(1.0);
-                    *n *= p;
-                    *pm *= p;
+                    for l in 0..L {
+                        let p = 1.0 - (mi * q[l]).min(1.0);
+                        n[l] *= p;
+                        pm[l] *= p;
+                    }
                 }
             }
         }
@@ -762,12 +840,19 @@ impl<'m> Projector<'m> {
     /// first pension by the formula (year index `t`, wage `W_t`, `w_rel[s,x]`), floored,
     /// times `d_I`, without age adjustment. Exits and re-entry (in [`Self::exits`]) use
     /// the same post-accrual stocks: `δ` is applied there as part of `1 − δ − ℓ`.
-    fn disability(&mut self, t: usize, wage: f64, awards: &mut Awards, ledger: &mut YearLedger) {
+    fn disability(
+        &mut self,
+        t: usize,
+        wage: [f64; L],
+        awards: &mut [Awards; L],
+        ledger: &mut YearLedger,
+    ) {
         let m = self.model;
+        let b = &m.benefits;
         let ages = m.frame.ages();
         let cells = m.frame.cells();
         let delta = m.moves.disability.year(t, cells);
-        let d_i = m.benefits.disability_factor[t];
+        let d_i = b.disability_factor[t];
         let has_exits = self.has_exits;
         for s in 0..2 {
             let wrel = &m.contributions.relative_wage[s * ages..(s + 1) * ages];
@@ -781,29 +866,34 @@ impl<'m> Projector<'m> {
             let (delta, wrel) = (&delta[lo..hi], &wrel[lo..hi]);
             assert!(an.len() == n && asv.len() == n && aw.len() == n);
             assert!(inn.len() == n && ip.len() == n && delta.len() == n && wrel.len() == n);
-            let (mut count, mut amount) = (0.0, 0.0);
+            let (mut count, mut amount) = ([0.0; L], [0.0; L]);
             for x in 0..n {
                 let d = delta[x];
-                let to_i = d * an[x];
-                let record = cell_record(an[x], asv[x], aw[x], wrel[x]);
-                let mass = d * d_i * m.benefits.pension_mass(t, wage, &record);
-                inn[x] += to_i;
-                ip[x] += mass;
-                count += to_i;
-                amount += mass;
-                if !has_exits {
-                    an[x] -= to_i;
-                    asv[x] *= 1.0 - d;
-                    aw[x] *= 1.0 - d;
+                for l in 0..L {
+                    let to_i = d * an[x][l];
+                    let record = cell_record(an[x][l], asv[x][l], aw[x][l], wrel[x]);
+                    let mass = d * d_i * b.pension_mass(t, wage[l], &record);
+                    inn[x][l] += to_i;
+                    ip[x][l] += mass;
+                    count[l] += to_i;
+                    amount[l] += mass;
+                    if !has_exits {
+                        an[x][l] -= to_i;
+                        asv[x][l] *= 1.0 - d;
+                        aw[x][l] *= 1.0 - d;
+                    }
                 }
             }
-            awards.count += count;
-            awards.amount += amount;
-            // China's rules: a disability pension is a basic pension (the career formula,
-            // paid by the pool, no account part), so it counts in `basic_pension_avg`.
-            awards.basic += amount;
-            ledger[0].moved_out += count;
-            ledger[2].moved_in += count;
+            for l in 0..L {
+                awards[l].count += count[l];
+                awards[l].amount += amount[l];
+                // China's rules: a disability pension is a basic pension (the career
+                // formula, paid by the pool, no account part), so it counts in
+                // `basic_pension_avg`.
+                awards[l].basic += amount[l];
+            }
+            ledger[0].moved_out += count[0];
+            ledger[2].moved_in += count[0];
             co.widen(I, s, (lo, hi));
         }
     }
@@ -826,10 +916,8 @@ impl<'m> Projector<'m> {
             let eta = &mv.reentry.year(t, cells)[range];
             let co = &mut self.cohorts;
             if audit {
-                let an = co.window(A_N, s, ages);
-                let vn = co.window(V_N, s, ages);
-                let leavers = dot(an, ell);
-                let back = dot(vn, eta);
+                let leavers = range_dot(co.window(A_N, s, ages), ell, 0, ages)[0];
+                let back = range_dot(co.window(V_N, s, ages), eta, 0, ages)[0];
                 ledger[0].moved_out += leavers * vesting;
                 ledger[0].left += leavers * (1.0 - vesting);
                 ledger[1].moved_in += leavers * vesting;
@@ -859,14 +947,16 @@ impl<'m> Projector<'m> {
                     let (l, e) = (ell[x], eta[x]);
                     let stay = 1.0 - d - l;
                     let to_v = vesting * l;
-                    let (a0, a1, a2) = (an[x], asv[x], aw[x]);
-                    let (v0, v1, v2) = (vn[x], vs[x], vw[x]);
-                    an[x] = a0 * stay + e * v0;
-                    asv[x] = a1 * stay + e * v1;
-                    aw[x] = a2 * stay + e * v2;
-                    vn[x] = v0 * (1.0 - e) + to_v * a0;
-                    vs[x] = v1 * (1.0 - e) + to_v * a1;
-                    vw[x] = v2 * (1.0 - e) + to_v * a2;
+                    for j in 0..L {
+                        let (a0, a1, a2) = (an[x][j], asv[x][j], aw[x][j]);
+                        let (v0, v1, v2) = (vn[x][j], vs[x][j], vw[x][j]);
+                        an[x][j] = a0 * stay + e * v0;
+                        asv[x][j] = a1 * stay + e * v1;
+                        aw[x][j] = a2 * stay + e * v2;
+                        vn[x][j] = v0 * (1.0 - e) + to_v * a0;
+                        vs[x][j] = v1 * (1.0 - e) + to_v * a1;
+                        vw[x][j] = v2 * (1.0 - e) + to_v * a2;
+                    }
                 }
                 co.widen(A, s, (lo, hi));
                 co.widen(V, s, (lo, hi));
@@ -875,19 +965,27 @@ impl<'m> Projector<'m> {
                 for x in lo..hi {
                     let d = if with_disability { delta[x] } else { 0.0 };
                     let stay = 1.0 - d - ell[x];
-                    an[x] *= stay;
-                    asv[x] *= stay;
-                    aw[x] *= stay;
+                    for l in 0..L {
+                        an[x][l] *= stay;
+                        asv[x][l] *= stay;
+                        aw[x][l] *= stay;
+                    }
                 }
             } else if with_disability {
                 let an = &mut co.window_mut(A_N, s, ages)[lo..hi];
                 for ((n, d), l) in an.iter_mut().zip(&delta[lo..hi]).zip(&ell[lo..hi]) {
-                    *n *= 1.0 - d - l;
+                    let stay = 1.0 - d - l;
+                    for v in n.iter_mut() {
+                        *v *= stay;
+                    }
                 }
             } else {
                 let an = &mut co.window_mut(A_N, s, ages)[lo..hi];
                 for (n, l) in an.iter_mut().zip(&ell[lo..hi]) {
-                    *n *= 1.0 - l;
+                    let stay = 1.0 - l;
+                    for v in n.iter_mut() {
+                        *v *= stay;
+                    }
                 }
             }
         }
@@ -895,31 +993,57 @@ impl<'m> Projector<'m> {
 
     /// Step 7: retirement of actives and vested members and disability conversion, with
     /// the rules of year index `t1` (= t+1) and the wage `W_t`; ages are after ageing.
-    fn retirement(&mut self, t1: usize, wage: f64, awards: &mut Awards, ledger: &mut YearLedger) {
+    fn retirement(
+        &mut self,
+        t1: usize,
+        wage: [f64; L],
+        awards: &mut [Awards; L],
+        ledger: &mut YearLedger,
+    ) {
         let m = self.model;
         let ages = m.frame.ages();
         let cells = m.frame.cells();
         let b = &m.benefits;
-        let replacement = b.formula == crate::benefits::Formula::Replacement;
-        let (has_vested, has_disabled) = (self.has_vested, self.has_disabled);
+        let shape = Shape {
+            has_vested: self.has_vested,
+            has_disabled: self.has_disabled,
+            track_records: self.track_records,
+        };
+        let mut books = Books {
+            awards,
+            ledger,
+            refunds: &mut self.refunds_now,
+            converted: &mut self.converted,
+        };
         for s in 0..2 {
-            let range = t1 * cells + s * ages..t1 * cells + (s + 1) * ages;
-            let mut ra = whole_age(m.retirement.age[s][t1]);
-            let (rate, vrate, factor, from) = match &m.adjustments.retirement_age {
-                None => (
-                    &self.retire_rate[range.clone()],
-                    &self.vested_retire_rate[range.clone()],
-                    &self.start_factor[range],
-                    self.retire_from[t1][s],
-                ),
+            let scheduled = whole_age(m.retirement.age[s][t1]);
+            match &m.adjustments.retirement_age {
+                None => {
+                    let range = t1 * cells + s * ages..t1 * cells + (s + 1) * ages;
+                    let sex = SexYear {
+                        m,
+                        shape,
+                        s,
+                        t1,
+                        wage,
+                        ra: [scheduled; L],
+                        from: self.retire_from[t1][s],
+                        rate: &self.retire_rate[range.clone()],
+                        vested_rate: &self.vested_retire_rate[range.clone()],
+                        factor: &self.start_factor[range],
+                    };
+                    sex.retire(&mut self.cohorts, &mut books);
+                }
                 Some(link) => {
-                    // RA follows life expectancy at 60 on this path, to the nearest
+                    // RA follows life expectancy at 60 on each path, to the nearest
                     // whole age (a gain of a few weeks does not move it a full year).
                     // The scheduled age acts as its whole age (convention 8); the
                     // gain is added in whole years, to the nearest.
-                    let gain = (link.share * (self.e60[s] - self.e60_base[s])).round();
-                    let linked = whole_age(m.retirement.age[s][t1]) as f64 + gain;
-                    ra = whole_age(linked.min(link.max_age).max(0.0));
+                    let ra: [usize; L] = std::array::from_fn(|l| {
+                        let gain = (link.share * (self.e60[s][l] - self.e60_base[s][l])).round();
+                        let linked = scheduled as f64 + gain;
+                        whole_age(linked.min(link.max_age).max(0.0))
+                    });
                     let r = &m.retirement;
                     let c = s * ages..(s + 1) * ages;
                     let (rho, early) = (
@@ -931,184 +1055,80 @@ impl<'m> Projector<'m> {
                         &r.vested_early_rate.year(t1, cells)[c],
                     );
                     for x in 0..ages {
-                        let above = x >= ra;
-                        self.dyn_rate[x] = if above { rho[x] } else { early[x] };
-                        self.dyn_vrate[x] = if above { vr[x] } else { ve[x] };
-                        self.dyn_factor[x] = b.age_factor(t1, x, ra);
-                    }
-                    (
-                        &self.dyn_rate[..],
-                        &self.dyn_vrate[..],
-                        &self.dyn_factor[..],
-                        0,
-                    )
-                }
-            };
-            let wrel = &m.contributions.relative_wage[s * ages..(s + 1) * ages];
-            let co = &mut self.cohorts;
-            if let Some(ch) = &m.china {
-                let mut refunds = 0.0;
-                let mut converted = 0.0;
-                for (state, k, rates, l) in [
-                    (A, [A_N, A_S, A_W, A_IA, A_D], rate, 0),
-                    (V, [V_N, V_S, V_W, V_IA, V_D], vrate, 1),
-                ] {
-                    if state == V && !has_vested {
-                        continue;
-                    }
-                    let (slo, shi) = co.live(state, s);
-                    let lo = from.max(slo).max(1);
-                    if lo >= shi {
-                        continue;
-                    }
-                    let [n, sv, w, acc, dm, rn, rp, rpia] =
-                        co.windows_mut([k[0], k[1], k[2], k[3], k[4], R_N, R_P, R_PIA], s, ages);
-                    for x in lo..shi {
-                        let (rho, n0) = (rates[x], n[x]);
-                        if rho > 0.0 && n0 > 0.0 {
-                            let service = sv[x] / n0;
-                            let deemed = dm[x] / n0;
-                            let wage_index = if sv[x] > 0.0 {
-                                w[x] / sv[x]
-                            } else {
-                                wrel[x - 1]
-                            };
-                            let account = acc[x] / n0;
-                            let eligible = ch.eligible_share_at(x, service + deemed);
-                            let (pooled, own) =
-                                ch.first_pension(t1, wage, service, deemed, wage_index, account, x);
-                            let f = factor[x];
-                            let retiring = rho * n0;
-                            let pensioners = retiring * eligible;
-                            rn[x] += pensioners;
-                            rp[x] += pensioners * (pooled + own) * f;
-                            rpia[x] += pensioners * own * f;
-                            refunds += (retiring - pensioners) * account;
-                            converted += pensioners * account;
-                            awards.count += pensioners;
-                            awards.amount += pensioners * (pooled + own) * f;
-                            awards.basic += pensioners * pooled * f;
-                            ledger[l].moved_out += pensioners;
-                            ledger[l].left += retiring - pensioners;
-                            ledger[3].moved_in += pensioners;
-                            n[x] = n0 - retiring;
-                            for v in [&mut sv[x], &mut w[x], &mut acc[x], &mut dm[x]] {
-                                *v *= 1.0 - rho;
-                            }
+                        for l in 0..L {
+                            let above = x >= ra[l];
+                            self.dyn_rate[x][l] = if above { rho[x] } else { early[x] };
+                            self.dyn_vrate[x][l] = if above { vr[x] } else { ve[x] };
+                            self.dyn_factor[x][l] = b.age_factor(t1, x, ra[l]);
                         }
                     }
-                    co.widen(R, s, (lo, shi));
-                    co.trim_top(state, k[0], s, ages);
-                }
-                self.refunds_now += refunds;
-                self.converted += converted;
-            } else {
-                let (alo, ahi) = co.live(A, s);
-                let lo = from.max(alo).max(1);
-                if lo < ahi {
-                    // Without records (no vested members), the replacement formula needs
-                    // neither service nor wage index: the fast path.
-                    if replacement && !self.track_records {
-                        // p = max(rr W w_rel[s,x−1], f W) × adjustment: no records needed.
-                        let rr = b.replacement_rate[t1] * wage;
-                        let floor = b.floor[t1] * wage;
-                        let [an, rn, rp] = co.windows_mut([A_N, R_N, R_P], s, ages);
-                        let (mut count, mut amount) = (0.0, 0.0);
-                        for x in lo..ahi {
-                            let n = rate[x] * an[x];
-                            let p = (rr * wrel[x - 1]).max(floor) * factor[x];
-                            rn[x] += n;
-                            rp[x] += n * p;
-                            an[x] -= n;
-                            count += n;
-                            amount += n * p;
-                        }
-                        awards.count += count;
-                        awards.amount += amount;
-                        ledger[0].moved_out += count;
-                        ledger[3].moved_in += count;
-                    } else {
-                        let cells = co.windows_mut([A_N, A_S, A_W, R_N, R_P], s, ages);
-                        let awarded =
-                            retire_cells(b, t1, wage, (lo, ahi), rate, factor, wrel, cells);
-                        awards.add(awarded);
-                        ledger[0].moved_out += awarded.count;
-                        ledger[3].moved_in += awarded.count;
-                    }
-                    co.widen(R, s, (lo, ahi));
-                    co.trim_top(A, A_N, s, ages);
-                }
-                if has_vested {
-                    let (vlo, vhi) = co.live(V, s);
-                    let lo = from.max(vlo).max(1);
-                    if lo < vhi {
-                        let cells = co.windows_mut([V_N, V_S, V_W, R_N, R_P], s, ages);
-                        let awarded =
-                            retire_cells(b, t1, wage, (lo, vhi), vrate, factor, wrel, cells);
-                        awards.add(awarded);
-                        ledger[1].moved_out += awarded.count;
-                        ledger[3].moved_in += awarded.count;
-                        co.widen(R, s, (lo, vhi));
-                        co.trim_top(V, V_N, s, ages);
-                    }
-                }
-            }
-            if has_disabled {
-                let conversion = match &m.moves.conversion_age {
-                    Some(a) => whole_age(a[s][t1]),
-                    None => ra,
-                };
-                let (ilo, ihi) = co.live(I, s);
-                let lo = conversion.max(ilo);
-                if lo < ihi {
-                    let [inn, ip, rn, rp] = co.windows_mut([I_N, I_P, R_N, R_P], s, ages);
-                    for x in lo..ihi {
-                        if inn[x] > 0.0 {
-                            ledger[2].moved_out += inn[x];
-                            ledger[3].moved_in += inn[x];
-                            rn[x] += inn[x];
-                            rp[x] += ip[x];
-                            inn[x] = 0.0;
-                            ip[x] = 0.0;
-                        }
-                    }
-                    co.widen(R, s, (lo, ihi));
-                    co.trim_top(I, I_N, s, ages);
+                    let sex = SexYear {
+                        m,
+                        shape,
+                        s,
+                        t1,
+                        wage,
+                        ra,
+                        from: 0,
+                        rate: &self.dyn_rate[..],
+                        vested_rate: &self.dyn_vrate[..],
+                        factor: &self.dyn_factor[..],
+                    };
+                    sex.retire(&mut self.cohorts, &mut books);
                 }
             }
         }
     }
 
     /// Step 8: new contributors and pensioner entrants at the start of year index `t1`.
-    fn entrants(&mut self, t1: usize, wage: f64, growth: f64, ledger: &mut YearLedger) {
+    fn entrants(
+        &mut self,
+        t1: usize,
+        wage: [f64; L],
+        growth: [f64; L],
+        ledger: &mut YearLedger,
+    ) {
         let m = self.model;
         let ages = m.frame.ages();
         let e = &m.entrants;
-        let total = e.count[t1] * growth;
+        let total: [f64; L] = std::array::from_fn(|l| e.count[t1] * growth[l]);
         let co = &mut self.cohorts;
-        if total > 0.0 {
+        if total.iter().any(|v| *v > 0.0) {
             for s in 0..2 {
-                let n = total * sex_share(e.male_share[t1], s);
+                // A lane without entrants adds zeros.
+                let n: [f64; L] = std::array::from_fn(|l| {
+                    if total[l] > 0.0 {
+                        total[l] * sex_share(e.male_share[t1], s)
+                    } else {
+                        0.0
+                    }
+                });
                 let (lo, hi) = self.entry_range[s];
                 let an = &mut co.window_mut(A_N, s, ages)[lo..hi];
                 for (a, w) in an.iter_mut().zip(&e.profile[s][lo..hi]) {
-                    *a += n * w;
+                    for l in 0..L {
+                        a[l] += n[l] * w;
+                    }
                 }
                 co.widen(A, s, (lo, hi));
             }
-            ledger[0].entered += total;
+            if total[0] > 0.0 {
+                ledger[0].entered += total[0];
+            }
         }
         if let Some(pe) = &m.pensioner_entrants {
             let total = pe.count[t1];
             if total > 0.0 {
-                let pension = pe.pension[t1] * wage;
+                let pension: [f64; L] = std::array::from_fn(|l| pe.pension[t1] * wage[l]);
                 for s in 0..2 {
                     let n = total * sex_share(pe.male_share[t1], s);
                     let [rn, rp] = co.windows_mut([R_N, R_P], s, ages);
                     for x in 0..ages {
                         let k = n * pe.profile[s][x];
-                        rn[x] += k;
-                        rp[x] += k * pension;
+                        for l in 0..L {
+                            rn[x][l] += k;
+                            rp[x][l] += k * pension[l];
+                        }
                     }
                     co.widen(R, s, nonzero_range(&pe.profile[s]));
                 }
@@ -1118,43 +1138,291 @@ impl<'m> Projector<'m> {
     }
 }
 
+/// Which masses a projection tracks.
+#[derive(Clone, Copy)]
+struct Shape {
+    has_vested: bool,
+    has_disabled: bool,
+    track_records: bool,
+}
+
+/// Where retirement writes: each lane's awards, the ledger (lane 0), and each lane's
+/// account refunds and conversions (China's rules).
+struct Books<'a, const L: usize> {
+    awards: &'a mut [Awards; L],
+    ledger: &'a mut YearLedger,
+    refunds: &'a mut [f64; L],
+    converted: &'a mut [f64; L],
+}
+
+/// A value by age, the same for every lane or one per lane.
+trait ByAge<const L: usize> {
+    fn at(&self, x: usize) -> [f64; L];
+}
+
+impl<const L: usize> ByAge<L> for &[f64] {
+    #[inline(always)]
+    fn at(&self, x: usize) -> [f64; L] {
+        [self[x]; L]
+    }
+}
+
+impl<const L: usize> ByAge<L> for &[[f64; L]] {
+    #[inline(always)]
+    fn at(&self, x: usize) -> [f64; L] {
+        self[x]
+    }
+}
+
+/// Retirement of one sex in one year: the rules in force (retirement age of each lane,
+/// first age anyone may retire, rates and age adjustment by age).
+struct SexYear<'a, const L: usize, T> {
+    m: &'a Model,
+    shape: Shape,
+    s: usize,
+    t1: usize,
+    wage: [f64; L],
+    ra: [usize; L],
+    from: usize,
+    rate: T,
+    vested_rate: T,
+    factor: T,
+}
+
+impl<const L: usize, T: ByAge<L>> SexYear<'_, L, T> {
+    fn retire(&self, co: &mut Cohorts<L>, books: &mut Books<'_, L>) {
+        let m = self.m;
+        let ages = m.frame.ages();
+        let b = &m.benefits;
+        let (s, t1, wage, from) = (self.s, self.t1, self.wage, self.from);
+        let Shape {
+            has_vested,
+            has_disabled,
+            track_records,
+        } = self.shape;
+        let wrel = &m.contributions.relative_wage[s * ages..(s + 1) * ages];
+        if let Some(ch) = &m.china {
+            let mut refunds = [0.0; L];
+            let mut converted = [0.0; L];
+            for (state, k, rates, e) in [
+                (A, [A_N, A_S, A_W, A_IA, A_D], &self.rate, 0),
+                (V, [V_N, V_S, V_W, V_IA, V_D], &self.vested_rate, 1),
+            ] {
+                if state == V && !has_vested {
+                    continue;
+                }
+                let (slo, shi) = co.live(state, s);
+                let lo = from.max(slo).max(1);
+                if lo >= shi {
+                    continue;
+                }
+                let [n, sv, w, acc, dm, rn, rp, rpia] =
+                    co.windows_mut([k[0], k[1], k[2], k[3], k[4], R_N, R_P, R_PIA], s, ages);
+                for x in lo..shi {
+                    let (rho_x, f_x) = (rates.at(x), self.factor.at(x));
+                    for l in 0..L {
+                        let (rho, n0) = (rho_x[l], n[x][l]);
+                        if rho > 0.0 && n0 > 0.0 {
+                            let service = sv[x][l] / n0;
+                            let deemed = dm[x][l] / n0;
+                            let wage_index = if sv[x][l] > 0.0 {
+                                w[x][l] / sv[x][l]
+                            } else {
+                                wrel[x - 1]
+                            };
+                            let account = acc[x][l] / n0;
+                            let eligible = ch.eligible_share_at(x, service + deemed);
+                            let (pooled, own) = ch.first_pension(
+                                t1, wage[l], service, deemed, wage_index, account, x,
+                            );
+                            let f = f_x[l];
+                            let retiring = rho * n0;
+                            let pensioners = retiring * eligible;
+                            rn[x][l] += pensioners;
+                            rp[x][l] += pensioners * (pooled + own) * f;
+                            rpia[x][l] += pensioners * own * f;
+                            refunds[l] += (retiring - pensioners) * account;
+                            converted[l] += pensioners * account;
+                            let a = &mut books.awards[l];
+                            a.count += pensioners;
+                            a.amount += pensioners * (pooled + own) * f;
+                            a.basic += pensioners * pooled * f;
+                            if l == 0 {
+                                books.ledger[e].moved_out += pensioners;
+                                books.ledger[e].left += retiring - pensioners;
+                                books.ledger[3].moved_in += pensioners;
+                            }
+                            n[x][l] = n0 - retiring;
+                            for v in [&mut sv[x][l], &mut w[x][l], &mut acc[x][l], &mut dm[x][l]] {
+                                *v *= 1.0 - rho;
+                            }
+                        }
+                    }
+                }
+                co.widen(R, s, (lo, shi));
+                co.trim_top(state, k[0], s, ages);
+            }
+            add(books.refunds, refunds);
+            add(books.converted, converted);
+        } else {
+            let (alo, ahi) = co.live(A, s);
+            let lo = from.max(alo).max(1);
+            if lo < ahi {
+                // Without records (no vested members), the replacement formula needs
+                // neither service nor wage index: the fast path.
+                let awarded = if b.formula == crate::benefits::Formula::Replacement
+                    && !track_records
+                {
+                    // p = max(rr W w_rel[s,x−1], f W) × adjustment: no records needed.
+                    let rr: [f64; L] = std::array::from_fn(|l| b.replacement_rate[t1] * wage[l]);
+                    let floor: [f64; L] = std::array::from_fn(|l| b.floor[t1] * wage[l]);
+                    let [an, rn, rp] = co.windows_mut([A_N, R_N, R_P], s, ages);
+                    let mut awarded = [Awards::default(); L];
+                    for x in lo..ahi {
+                        let (rate, f) = (self.rate.at(x), self.factor.at(x));
+                        for l in 0..L {
+                            let n = rate[l] * an[x][l];
+                            let p = (rr[l] * wrel[x - 1]).max(floor[l]) * f[l];
+                            rn[x][l] += n;
+                            rp[x][l] += n * p;
+                            an[x][l] -= n;
+                            awarded[l].count += n;
+                            awarded[l].amount += n * p;
+                        }
+                    }
+                    awarded
+                } else {
+                    let cells = co.windows_mut([A_N, A_S, A_W, R_N, R_P], s, ages);
+                    retire_cells(b, t1, wage, (lo, ahi), &self.rate, &self.factor, wrel, cells)
+                };
+                books.add(awarded, 0);
+                co.widen(R, s, (lo, ahi));
+                co.trim_top(A, A_N, s, ages);
+            }
+            if has_vested {
+                let (vlo, vhi) = co.live(V, s);
+                let lo = from.max(vlo).max(1);
+                if lo < vhi {
+                    let cells = co.windows_mut([V_N, V_S, V_W, R_N, R_P], s, ages);
+                    let awarded = retire_cells(
+                        b,
+                        t1,
+                        wage,
+                        (lo, vhi),
+                        &self.vested_rate,
+                        &self.factor,
+                        wrel,
+                        cells,
+                    );
+                    books.add(awarded, 1);
+                    co.widen(R, s, (lo, vhi));
+                    co.trim_top(V, V_N, s, ages);
+                }
+            }
+        }
+        if has_disabled {
+            let conversion = match &m.moves.conversion_age {
+                Some(a) => [whole_age(a[s][t1]); L],
+                None => self.ra,
+            };
+            let (ilo, ihi) = co.live(I, s);
+            let first = conversion.iter().copied().min().unwrap_or(ages);
+            let lo = first.max(ilo);
+            if lo < ihi {
+                let [inn, ip, rn, rp] = co.windows_mut([I_N, I_P, R_N, R_P], s, ages);
+                for x in lo..ihi {
+                    for l in 0..L {
+                        if x >= conversion[l] && inn[x][l] > 0.0 {
+                            if l == 0 {
+                                books.ledger[2].moved_out += inn[x][l];
+                                books.ledger[3].moved_in += inn[x][l];
+                            }
+                            rn[x][l] += inn[x][l];
+                            rp[x][l] += ip[x][l];
+                            inn[x][l] = 0.0;
+                            ip[x][l] = 0.0;
+                        }
+                    }
+                }
+                co.widen(R, s, (lo, ihi));
+                co.trim_top(I, I_N, s, ages);
+            }
+        }
+    }
+}
+
+impl<const L: usize> Books<'_, L> {
+    /// Adds retirements from state `e` (0: actives, 1: vested) into R.
+    fn add(&mut self, awarded: [Awards; L], e: usize) {
+        for (a, b) in self.awards.iter_mut().zip(awarded) {
+            a.add(b);
+        }
+        self.ledger[e].moved_out += awarded[0].count;
+        self.ledger[3].moved_in += awarded[0].count;
+    }
+}
+
 /// Retirement of the share `rate[x]` of member cells (`[N, S, Ω]` of A or V, then R's
 /// `[N, P]`) at ages `lo..hi` into R, with first pensions by the scenario's formula of
 /// year index `t1`, the wage `W_t`, `w_rel[s,x−1]` and the age adjustment `factor[x]`.
 #[allow(clippy::too_many_arguments)]
-fn retire_cells(
+fn retire_cells<const L: usize, T: ByAge<L>>(
     b: &crate::benefits::BenefitRules,
     t1: usize,
-    wage: f64,
+    wage: [f64; L],
     (lo, hi): (usize, usize),
-    rate: &[f64],
-    factor: &[f64],
+    rate: &T,
+    factor: &T,
     wrel: &[f64],
-    [n, sv, w, rn, rp]: [&mut [f64]; 5],
-) -> Awards {
-    let mut awarded = Awards::default();
+    [n, sv, w, rn, rp]: [&mut [[f64; L]]; 5],
+) -> [Awards; L] {
+    let mut awarded = [Awards::default(); L];
     for x in lo..hi {
-        let rho = rate[x];
-        let record = cell_record(n[x], sv[x], w[x], wrel[x - 1]);
-        let retiring = rho * n[x];
-        let mass = rho * factor[x] * b.pension_mass(t1, wage, &record);
-        rn[x] += retiring;
-        rp[x] += mass;
-        n[x] -= retiring;
-        sv[x] *= 1.0 - rho;
-        w[x] *= 1.0 - rho;
-        awarded.count += retiring;
-        awarded.amount += mass;
+        let (rho, f) = (rate.at(x), factor.at(x));
+        for l in 0..L {
+            let record = cell_record(n[x][l], sv[x][l], w[x][l], wrel[x - 1]);
+            let retiring = rho[l] * n[x][l];
+            let mass = rho[l] * f[l] * b.pension_mass(t1, wage[l], &record);
+            rn[x][l] += retiring;
+            rp[x][l] += mass;
+            n[x][l] -= retiring;
+            sv[x][l] *= 1.0 - rho[l];
+            w[x][l] *= 1.0 - rho[l];
+            awarded[l].count += retiring;
+            awarded[l].amount += mass;
+        }
     }
     awarded
 }
 
+/// A year of service for the surviving actives of ages `lo..hi`: `N ← N p`,
+/// `S ← S p + N p`, `Ω ← Ω p + N p w`, with `p = 1 − q` and the wage `w(x)` accrued.
+#[inline(always)]
+fn accrue<const L: usize>(
+    (an, asv, aw): (&mut [[f64; L]], &mut [[f64; L]], &mut [[f64; L]]),
+    q: &[[f64; L]],
+    (lo, hi): (usize, usize),
+    wage: impl Fn(usize) -> [f64; L],
+) {
+    let (an, asv, aw, q) = (&mut an[lo..hi], &mut asv[lo..hi], &mut aw[lo..hi], &q[lo..hi]);
+    for (i, (((n, sv), w), q)) in an.iter_mut().zip(asv).zip(aw).zip(q).enumerate() {
+        let wr = wage(lo + i);
+        for l in 0..L {
+            let p = 1.0 - q[l];
+            let alive = n[l] * p;
+            n[l] = alive;
+            sv[l] = sv[l] * p + alive;
+            w[l] = w[l] * p + alive * wr[l];
+        }
+    }
+}
+
 /// Period life expectancy at age `from` (curtate plus half a year) from one year's
 /// probabilities of dying `q` by age: `Σ_{k≥1} Π_{j<k} (1 − q[from+j]) + 0.5`.
-fn life_expectancy(q: &[f64], from: usize) -> f64 {
+fn life_expectancy(q: impl Iterator<Item = f64>, from: usize) -> f64 {
     let mut alive = 1.0;
     let mut years = 0.5;
-    for qx in q.iter().skip(from) {
+    for qx in q.skip(from) {
         alive *= 1.0 - qx;
         years += alive;
     }
@@ -1190,9 +1458,17 @@ fn ratio(a: f64, b: f64) -> f64 {
     }
 }
 
+/// `a += b`, lane by lane.
+#[inline(always)]
+fn add<const L: usize>(a: &mut [f64; L], b: [f64; L]) {
+    for l in 0..L {
+        a[l] += b[l];
+    }
+}
+
 /// China's rules: a year's flows between members, the pooled fund and the
 /// individual-account fund (currency unit).
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct ChinaYear {
     /// Account balances at the start of the year, and the year's interest on them.
     balances: f64,
