@@ -126,18 +126,20 @@ impl BenefitRules {
     /// f W N)`), so cells with `N = 0` give 0 and loops need no branch.
     #[inline(always)]
     pub fn pension_mass(&self, t: usize, wage: f64, r: &Record) -> f64 {
-        let floor = self.floor[t] * wage * r.members;
-        match self.formula {
-            Formula::Replacement => {
-                (self.replacement_rate[t] * wage * r.final_wage * r.members).max(floor)
-            }
-            Formula::Career => {
-                let lambda = self.wage_weight[t];
-                (wage * self.accrual[t] * (lambda * r.service + (1.0 - lambda) * r.wage_index))
-                    .max(floor)
-            }
-            Formula::BendPoints if r.members > 0.0 => r.members * self.floored_pension(t, wage, r),
-            Formula::BendPoints => 0.0,
+        self.year(t).pension_mass(wage, r)
+    }
+
+    /// The parameters of year index `t`, resolved once for a loop over cells.
+    #[inline(always)]
+    pub fn year(&self, t: usize) -> YearRules<'_> {
+        YearRules {
+            rules: self,
+            t,
+            formula: self.formula,
+            replacement_rate: self.replacement_rate[t],
+            accrual: self.accrual[t],
+            wage_weight: self.wage_weight[t],
+            floor: self.floor[t],
         }
     }
 
@@ -149,6 +151,39 @@ impl BenefitRules {
             (1.0 - self.early_reduction[t] * (ra - age) as f64).max(0.0)
         } else {
             1.0 + self.late_increase[t] * (age - ra) as f64
+        }
+    }
+}
+
+/// One year's benefit parameters, held by value: a loop over cells reads them from
+/// registers rather than from the schedules.
+#[derive(Clone, Copy, Debug)]
+pub struct YearRules<'a> {
+    rules: &'a BenefitRules,
+    t: usize,
+    formula: Formula,
+    replacement_rate: f64,
+    accrual: f64,
+    wage_weight: f64,
+    floor: f64,
+}
+
+impl YearRules<'_> {
+    /// [`BenefitRules::pension_mass`] of this year.
+    #[inline(always)]
+    pub fn pension_mass(&self, wage: f64, r: &Record) -> f64 {
+        let floor = self.floor * wage * r.members;
+        match self.formula {
+            Formula::Replacement => (self.replacement_rate * wage * r.final_wage * r.members).max(floor),
+            Formula::Career => {
+                let lambda = self.wage_weight;
+                (wage * self.accrual * (lambda * r.service + (1.0 - lambda) * r.wage_index))
+                    .max(floor)
+            }
+            Formula::BendPoints if r.members > 0.0 => {
+                r.members * self.rules.floored_pension(self.t, wage, r)
+            }
+            Formula::BendPoints => 0.0,
         }
     }
 }

@@ -791,19 +791,16 @@ impl<'m, const L: usize> Projector<'m, L> {
                 }
             } else {
                 for (n, q) in co.window_mut(A_N, s, ages)[lo..hi].iter_mut().zip(&q[lo..hi]) {
-                    for l in 0..L {
-                        n[l] *= 1.0 - q[l];
-                    }
+                    let n0 = *n;
+                    *n = lanes(|l| n0[l] * (1.0 - q[l]));
                 }
             }
             let (lo, hi) = co.live(R, s);
             let [rn, rp] = co.windows_mut([R_N, R_P], s, ages);
             for ((n, pm), q) in rn[lo..hi].iter_mut().zip(&mut rp[lo..hi]).zip(&q[lo..hi]) {
-                for l in 0..L {
-                    let p = 1.0 - q[l];
-                    n[l] *= p;
-                    pm[l] *= p;
-                }
+                let (n0, p0) = (*n, *pm);
+                *n = lanes(|l| n0[l] * (1.0 - q[l]));
+                *pm = lanes(|l| p0[l] * (1.0 - q[l]));
             }
             if self.has_vested {
                 let (lo, hi) = co.live(V, s);
@@ -814,23 +811,21 @@ impl<'m, const L: usize> Projector<'m, L> {
                     .zip(&mut vw[lo..hi])
                     .zip(&q[lo..hi])
                 {
-                    for l in 0..L {
-                        let p = 1.0 - q[l];
-                        n[l] *= p;
-                        sv[l] *= p;
-                        w[l] *= p;
-                    }
+                    let (n0, s0, w0) = (*n, *sv, *w);
+                    let p: [f64; L] = lanes(|l| 1.0 - q[l]);
+                    *n = lanes(|l| n0[l] * p[l]);
+                    *sv = lanes(|l| s0[l] * p[l]);
+                    *w = lanes(|l| w0[l] * p[l]);
                 }
             }
             if self.has_disabled {
                 let (lo, hi) = co.live(I, s);
                 let [inn, ip] = co.windows_mut([I_N, I_P], s, ages);
                 for ((n, pm), q) in inn[lo..hi].iter_mut().zip(&mut ip[lo..hi]).zip(&q[lo..hi]) {
-                    for l in 0..L {
-                        let p = 1.0 - (mi * q[l]).min(1.0);
-                        n[l] *= p;
-                        pm[l] *= p;
-                    }
+                    let (n0, p0) = (*n, *pm);
+                    let p: [f64; L] = lanes(|l| 1.0 - (mi * q[l]).min(1.0));
+                    *n = lanes(|l| n0[l] * p[l]);
+                    *pm = lanes(|l| p0[l] * p[l]);
                 }
             }
         }
@@ -853,6 +848,7 @@ impl<'m, const L: usize> Projector<'m, L> {
         let cells = m.frame.cells();
         let delta = m.moves.disability.year(t, cells);
         let d_i = b.disability_factor[t];
+        let rules = b.year(t);
         let has_exits = self.has_exits;
         for s in 0..2 {
             let wrel = &m.contributions.relative_wage[s * ages..(s + 1) * ages];
@@ -869,19 +865,20 @@ impl<'m, const L: usize> Projector<'m, L> {
             let (mut count, mut amount) = ([0.0; L], [0.0; L]);
             for x in 0..n {
                 let d = delta[x];
-                for l in 0..L {
-                    let to_i = d * an[x][l];
-                    let record = cell_record(an[x][l], asv[x][l], aw[x][l], wrel[x]);
-                    let mass = d * d_i * b.pension_mass(t, wage[l], &record);
-                    inn[x][l] += to_i;
-                    ip[x][l] += mass;
-                    count[l] += to_i;
-                    amount[l] += mass;
-                    if !has_exits {
-                        an[x][l] -= to_i;
-                        asv[x][l] *= 1.0 - d;
-                        aw[x][l] *= 1.0 - d;
-                    }
+                let (a0, a1, a2, i0, i1) = (an[x], asv[x], aw[x], inn[x], ip[x]);
+                let to_i: [f64; L] = lanes(|l| d * a0[l]);
+                let mass: [f64; L] = lanes(|l| {
+                    let record = cell_record(a0[l], a1[l], a2[l], wrel[x]);
+                    d * d_i * rules.pension_mass(wage[l], &record)
+                });
+                inn[x] = lanes(|l| i0[l] + to_i[l]);
+                ip[x] = lanes(|l| i1[l] + mass[l]);
+                add(&mut count, to_i);
+                add(&mut amount, mass);
+                if !has_exits {
+                    an[x] = lanes(|l| a0[l] - to_i[l]);
+                    asv[x] = lanes(|l| a1[l] * (1.0 - d));
+                    aw[x] = lanes(|l| a2[l] * (1.0 - d));
                 }
             }
             for l in 0..L {
@@ -947,16 +944,15 @@ impl<'m, const L: usize> Projector<'m, L> {
                     let (l, e) = (ell[x], eta[x]);
                     let stay = 1.0 - d - l;
                     let to_v = vesting * l;
-                    for j in 0..L {
-                        let (a0, a1, a2) = (an[x][j], asv[x][j], aw[x][j]);
-                        let (v0, v1, v2) = (vn[x][j], vs[x][j], vw[x][j]);
-                        an[x][j] = a0 * stay + e * v0;
-                        asv[x][j] = a1 * stay + e * v1;
-                        aw[x][j] = a2 * stay + e * v2;
-                        vn[x][j] = v0 * (1.0 - e) + to_v * a0;
-                        vs[x][j] = v1 * (1.0 - e) + to_v * a1;
-                        vw[x][j] = v2 * (1.0 - e) + to_v * a2;
-                    }
+                    // Whole cells read before any is written: the lanes vectorise.
+                    let (a0, a1, a2) = (an[x], asv[x], aw[x]);
+                    let (v0, v1, v2) = (vn[x], vs[x], vw[x]);
+                    an[x] = lanes(|j| a0[j] * stay + e * v0[j]);
+                    asv[x] = lanes(|j| a1[j] * stay + e * v1[j]);
+                    aw[x] = lanes(|j| a2[j] * stay + e * v2[j]);
+                    vn[x] = lanes(|j| v0[j] * (1.0 - e) + to_v * a0[j]);
+                    vs[x] = lanes(|j| v1[j] * (1.0 - e) + to_v * a1[j]);
+                    vw[x] = lanes(|j| v2[j] * (1.0 - e) + to_v * a2[j]);
                 }
                 co.widen(A, s, (lo, hi));
                 co.widen(V, s, (lo, hi));
@@ -965,11 +961,10 @@ impl<'m, const L: usize> Projector<'m, L> {
                 for x in lo..hi {
                     let d = if with_disability { delta[x] } else { 0.0 };
                     let stay = 1.0 - d - ell[x];
-                    for l in 0..L {
-                        an[x][l] *= stay;
-                        asv[x][l] *= stay;
-                        aw[x][l] *= stay;
-                    }
+                    let (a0, a1, a2) = (an[x], asv[x], aw[x]);
+                    an[x] = lanes(|l| a0[l] * stay);
+                    asv[x] = lanes(|l| a1[l] * stay);
+                    aw[x] = lanes(|l| a2[l] * stay);
                 }
             } else if with_disability {
                 let an = &mut co.window_mut(A_N, s, ages)[lo..hi];
@@ -1280,14 +1275,15 @@ impl<const L: usize, T: ByAge<L>> SexYear<'_, L, T> {
                     let mut awarded = [Awards::default(); L];
                     for x in lo..ahi {
                         let (rate, f) = (self.rate.at(x), self.factor.at(x));
+                        let (a0, r0, r1) = (an[x], rn[x], rp[x]);
+                        let n: [f64; L] = lanes(|l| rate[l] * a0[l]);
+                        let p: [f64; L] = lanes(|l| (rr[l] * wrel[x - 1]).max(floor[l]) * f[l]);
+                        rn[x] = lanes(|l| r0[l] + n[l]);
+                        rp[x] = lanes(|l| r1[l] + n[l] * p[l]);
+                        an[x] = lanes(|l| a0[l] - n[l]);
                         for l in 0..L {
-                            let n = rate[l] * an[x][l];
-                            let p = (rr[l] * wrel[x - 1]).max(floor[l]) * f[l];
-                            rn[x][l] += n;
-                            rp[x][l] += n * p;
-                            an[x][l] -= n;
-                            awarded[l].count += n;
-                            awarded[l].amount += n * p;
+                            awarded[l].count += n[l];
+                            awarded[l].amount += n[l] * p[l];
                         }
                     }
                     awarded
@@ -1377,19 +1373,23 @@ fn retire_cells<const L: usize, T: ByAge<L>>(
     [n, sv, w, rn, rp]: [&mut [[f64; L]]; 5],
 ) -> [Awards; L] {
     let mut awarded = [Awards::default(); L];
+    let rules = b.year(t1);
     for x in lo..hi {
         let (rho, f) = (rate.at(x), factor.at(x));
+        let (n0, s0, w0, r0, r1) = (n[x], sv[x], w[x], rn[x], rp[x]);
+        let retiring: [f64; L] = lanes(|l| rho[l] * n0[l]);
+        let mass: [f64; L] = lanes(|l| {
+            let record = cell_record(n0[l], s0[l], w0[l], wrel[x - 1]);
+            rho[l] * f[l] * rules.pension_mass(wage[l], &record)
+        });
+        rn[x] = lanes(|l| r0[l] + retiring[l]);
+        rp[x] = lanes(|l| r1[l] + mass[l]);
+        n[x] = lanes(|l| n0[l] - retiring[l]);
+        sv[x] = lanes(|l| s0[l] * (1.0 - rho[l]));
+        w[x] = lanes(|l| w0[l] * (1.0 - rho[l]));
         for l in 0..L {
-            let record = cell_record(n[x][l], sv[x][l], w[x][l], wrel[x - 1]);
-            let retiring = rho[l] * n[x][l];
-            let mass = rho[l] * f[l] * b.pension_mass(t1, wage[l], &record);
-            rn[x][l] += retiring;
-            rp[x][l] += mass;
-            n[x][l] -= retiring;
-            sv[x][l] *= 1.0 - rho[l];
-            w[x][l] *= 1.0 - rho[l];
-            awarded[l].count += retiring;
-            awarded[l].amount += mass;
+            awarded[l].count += retiring[l];
+            awarded[l].amount += mass[l];
         }
     }
     awarded
@@ -1407,13 +1407,12 @@ fn accrue<const L: usize>(
     let (an, asv, aw, q) = (&mut an[lo..hi], &mut asv[lo..hi], &mut aw[lo..hi], &q[lo..hi]);
     for (i, (((n, sv), w), q)) in an.iter_mut().zip(asv).zip(aw).zip(q).enumerate() {
         let wr = wage(lo + i);
-        for l in 0..L {
-            let p = 1.0 - q[l];
-            let alive = n[l] * p;
-            n[l] = alive;
-            sv[l] = sv[l] * p + alive;
-            w[l] = w[l] * p + alive * wr[l];
-        }
+        let (n0, s0, w0) = (*n, *sv, *w);
+        let p: [f64; L] = lanes(|l| 1.0 - q[l]);
+        let alive: [f64; L] = lanes(|l| n0[l] * p[l]);
+        *n = alive;
+        *sv = lanes(|l| s0[l] * p[l] + alive[l]);
+        *w = lanes(|l| w0[l] * p[l] + alive[l] * wr[l]);
     }
 }
 
@@ -1456,6 +1455,16 @@ fn ratio(a: f64, b: f64) -> f64 {
     } else {
         0.0
     }
+}
+
+/// A cell of `L` lanes from each lane's value.
+#[inline(always)]
+fn lanes<const L: usize>(mut f: impl FnMut(usize) -> f64) -> [f64; L] {
+    let mut cell = [0.0; L];
+    for (l, v) in cell.iter_mut().enumerate() {
+        *v = f(l);
+    }
+    cell
 }
 
 /// `a += b`, lane by lane.
