@@ -89,7 +89,10 @@ impl Grid {
 #[derive(Clone, Debug, PartialEq)]
 pub struct Tally {
     pub n: u64,
-    counts: Vec<u32>,
+    /// Bin counts modulo 256: one byte per bin keeps a worker's bins in a core's cache.
+    low: Vec<u8>,
+    /// The rest of each bin count (a multiple of 256), touched once per 256 increments.
+    high: Vec<u32>,
     pub min: Vec<f64>,
     pub max: Vec<f64>,
     /// Paths depleted in each year (index = year index), the last entry: never; one such
@@ -102,7 +105,8 @@ impl Tally {
     pub fn new(series: usize, years: usize, groups: usize) -> Tally {
         Tally {
             n: 0,
-            counts: vec![0; series * BINS],
+            low: vec![0; series * BINS],
+            high: vec![0; series * BINS],
             min: vec![f64::INFINITY; series],
             max: vec![f64::NEG_INFINITY; series],
             depletion: vec![0; groups * (years + 1)],
@@ -119,7 +123,7 @@ impl Tally {
     pub fn add(&mut self, grid: &Grid, values: &[f64], depletion: &[Option<usize>]) {
         self.n += 1;
         for (s, &x) in values.iter().enumerate() {
-            self.counts[s * BINS + grid.bin(s, x)] += 1;
+            increment(&mut self.low, &mut self.high, s * BINS + grid.bin(s, x));
             self.min[s] = self.min[s].min(x);
             self.max[s] = self.max[s].max(x);
         }
@@ -129,11 +133,19 @@ impl Tally {
         }
     }
 
+    /// Count of bin `i` (series `i / BINS`).
+    #[inline]
+    fn count(&self, i: usize) -> u32 {
+        self.high[i] + self.low[i] as u32
+    }
+
     /// Adds `other` (exact, in any order).
     pub fn merge(&mut self, other: &Tally) {
         self.n += other.n;
-        for (a, b) in self.counts.iter_mut().zip(&other.counts) {
-            *a += b;
+        for i in 0..self.low.len() {
+            let total = self.count(i) + other.count(i);
+            self.low[i] = (total & 0xff) as u8;
+            self.high[i] = total - (total & 0xff);
         }
         for s in 0..self.min.len() {
             self.min[s] = self.min[s].min(other.min[s]);
@@ -170,10 +182,9 @@ impl Tally {
     /// Estimate of the `k`-th smallest value (0-based): the values of a bin are taken as
     /// evenly spread across it; the result is clamped to the exact extremes.
     fn order_statistic(&self, grid: &Grid, s: usize, k: u64) -> f64 {
-        let counts = &self.counts[s * BINS..(s + 1) * BINS];
         let mut before = 0u64;
-        for (b, &c) in counts.iter().enumerate() {
-            let c = c as u64;
+        for b in 0..BINS {
+            let c = self.count(s * BINS + b) as u64;
             if before + c > k {
                 let inside = ((k - before) as f64 + 0.5) / c as f64;
                 let x = grid.lo[s] + grid.width[s] * (b as f64 + inside);
@@ -182,6 +193,16 @@ impl Tally {
             before += c;
         }
         self.max[s]
+    }
+}
+
+/// Adds one to bin `i` of a tally's split counts.
+#[inline(always)]
+fn increment(low: &mut [u8], high: &mut [u32], i: usize) {
+    let c = low[i].wrapping_add(1);
+    low[i] = c;
+    if c == 0 {
+        high[i] += 256;
     }
 }
 
@@ -197,13 +218,15 @@ pub fn record(
 ) {
     tally.n += 1;
     sums.n += 1;
-    let (rows, _) = tally.counts.as_chunks_mut::<BINS>();
+    let (rows, _) = tally.low.as_chunks_mut::<BINS>();
+    let (highs, _) = tally.high.as_chunks_mut::<BINS>();
     let bins = rows
         .iter_mut()
+        .zip(highs.iter_mut())
         .zip(tally.min.iter_mut().zip(tally.max.iter_mut()));
     let moments = sums.sum.iter_mut().zip(sums.sumsq.iter_mut());
     let g = grid.lo.iter().zip(grid.inv_width.iter().zip(&grid.shift));
-    for (((x, (row, (mn, mx))), (sum, sq)), (lo, (inv, shift))) in
+    for (((x, ((row, high), (mn, mx))), (sum, sq)), (lo, (inv, shift))) in
         values.iter().zip(bins).zip(moments).zip(g)
     {
         let b = (x - lo) * inv;
@@ -212,7 +235,11 @@ pub fn record(
         } else {
             0
         };
-        row[bin] += 1;
+        let c = row[bin].wrapping_add(1);
+        row[bin] = c;
+        if c == 0 {
+            high[bin] += 256;
+        }
         *mn = mn.min(*x);
         *mx = mx.max(*x);
         let d = x - shift;

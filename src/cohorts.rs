@@ -43,43 +43,78 @@ pub(crate) fn nonzero_range(v: &[f64]) -> (usize, usize) {
 /// as `(a0 + a1) + (a2 + a3)`. Entries outside the range that are exactly zero would not
 /// change a bit of it, so a lane's sum does not depend on how wide the live range is,
 /// hence not on which paths share its lanes.
-#[inline]
+#[inline(always)]
 pub(crate) fn range_sum<const L: usize>(v: &[[f64; L]], lo: usize, hi: usize) -> [f64; L] {
-    range_fold(lo, hi, |x| v[x])
+    range_fold(lo, hi, |x| [v[x]])[0]
 }
 
 /// Σ `v[x] w[x]` over ages `lo..hi` (`w` the same for every lane), grouped as
 /// [`range_sum`].
-#[inline]
+#[inline(always)]
 pub(crate) fn range_dot<const L: usize>(
     v: &[[f64; L]],
     w: &[f64],
     lo: usize,
     hi: usize,
 ) -> [f64; L] {
-    range_fold(lo, hi, |x| std::array::from_fn(|l| v[x][l] * w[x]))
+    range_fold(lo, hi, |x| {
+        let c = v[x];
+        let mut t = [0.0; L];
+        for l in 0..L {
+            t[l] = c[l] * w[x];
+        }
+        [t]
+    })[0]
 }
 
 /// Σ `v[x] w[x]` over ages `lo..hi`, lane by lane, grouped as [`range_sum`].
-#[inline]
+#[inline(always)]
 pub(crate) fn range_dot_lanes<const L: usize>(
     v: &[[f64; L]],
     w: &[[f64; L]],
     lo: usize,
     hi: usize,
 ) -> [f64; L] {
-    range_fold(lo, hi, |x| std::array::from_fn(|l| v[x][l] * w[x][l]))
+    range_fold(lo, hi, |x| {
+        let (c, d) = (v[x], w[x]);
+        let mut t = [0.0; L];
+        for l in 0..L {
+            t[l] = c[l] * d[l];
+        }
+        [t]
+    })[0]
 }
 
-/// The grouping of [`range_sum`] over the terms `term(x)`: whole groups of four ages
-/// starting at multiples of 4, with the partial groups at either end.
+/// `(Σ v[x], Σ v[x] w[x])` over ages `lo..hi` in one pass, each grouped as [`range_sum`].
 #[inline(always)]
-fn range_fold<const L: usize>(
+pub(crate) fn range_sum_dot<const L: usize>(
+    v: &[[f64; L]],
+    w: &[f64],
     lo: usize,
     hi: usize,
-    term: impl Fn(usize) -> [f64; L],
-) -> [f64; L] {
-    let mut acc = [[0.0; L]; 4];
+) -> ([f64; L], [f64; L]) {
+    let both = range_fold(lo, hi, |x| {
+        let c = v[x];
+        let mut t = [[0.0; L]; 2];
+        for l in 0..L {
+            t[0][l] = c[l];
+            t[1][l] = c[l] * w[x];
+        }
+        t
+    });
+    (both[0], both[1])
+}
+
+/// The grouping of [`range_sum`] over the terms `term(x)` (`M` sums at once, one per
+/// row of the term): whole groups of four ages starting at multiples of 4, with the
+/// partial groups at either end.
+#[inline(always)]
+fn range_fold<const L: usize, const M: usize>(
+    lo: usize,
+    hi: usize,
+    term: impl Fn(usize) -> [[f64; L]; M],
+) -> [[f64; L]; M] {
+    let mut acc = [[[0.0; L]; M]; 4];
     let mut x = lo;
     while x < hi && x & 3 != 0 {
         add(&mut acc[x & 3], term(x));
@@ -95,13 +130,21 @@ fn range_fold<const L: usize>(
         add(&mut acc[x & 3], term(x));
         x += 1;
     }
-    std::array::from_fn(|l| (acc[0][l] + acc[1][l]) + (acc[2][l] + acc[3][l]))
+    let mut out = [[0.0; L]; M];
+    for (m, o) in out.iter_mut().enumerate() {
+        for l in 0..L {
+            o[l] = (acc[0][m][l] + acc[1][m][l]) + (acc[2][m][l] + acc[3][m][l]);
+        }
+    }
+    out
 }
 
 #[inline(always)]
-fn add<const L: usize>(a: &mut [f64; L], b: [f64; L]) {
-    for l in 0..L {
-        a[l] += b[l];
+fn add<const L: usize, const M: usize>(a: &mut [[f64; L]; M], b: [[f64; L]; M]) {
+    for m in 0..M {
+        for l in 0..L {
+            a[m][l] += b[m][l];
+        }
     }
 }
 
@@ -196,7 +239,7 @@ impl<const L: usize> Cohorts<L> {
     }
 
     /// Σ of array `k` over both sexes' live ranges, for each lane.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn total(&self, k: usize, ages: usize) -> [f64; L] {
         let mut total = [0.0; L];
         for s in 0..2 {
@@ -205,6 +248,21 @@ impl<const L: usize> Cohorts<L> {
             for l in 0..L {
                 total[l] += part[l];
             }
+        }
+        total
+    }
+
+    /// Σ of arrays `k1` and `k2` of one state over both sexes' live ranges, for each
+    /// lane, in one pass (the same sums as two [`Self::total`]).
+    #[inline(always)]
+    pub(crate) fn total_pair(&self, k1: usize, k2: usize, ages: usize) -> [[f64; L]; 2] {
+        debug_assert_eq!(STATE_OF[k1], STATE_OF[k2]);
+        let mut total = [[0.0; L]; 2];
+        for s in 0..2 {
+            let (lo, hi) = self.live(STATE_OF[k1], s);
+            let (a, b) = (self.window(k1, s, ages), self.window(k2, s, ages));
+            let part = range_fold(lo, hi, |x| [a[x], b[x]]);
+            add(&mut total, part);
         }
         total
     }

@@ -107,7 +107,7 @@ impl Mortality {
     /// Writes sex `s`'s `q` of year index `t` into `q` (one entry per age, one lane per
     /// path): `min(1, q_det · factors[β group])`, with `factors[g] = exp(β_g K_t)` of
     /// each lane computed by the caller once per year, and `q[ω] = 1`.
-    #[inline]
+    #[inline(always)]
     pub fn fill_sex<const L: usize>(
         &self,
         t: usize,
@@ -122,7 +122,7 @@ impl Mortality {
             let f = factors[g];
             for (qx, d) in q[from..to].iter_mut().zip(&det[from..to]) {
                 for l in 0..L {
-                    qx[l] = (d * f[l]).min(1.0);
+                    qx[l] = at_most_one(d * f[l]);
                 }
             }
         }
@@ -130,9 +130,27 @@ impl Mortality {
     }
 }
 
+/// `min(v, 1)`, as `f64::min` gives it for every `v` (NaN included), in one
+/// compare-and-select.
+#[inline(always)]
+pub fn at_most_one(v: f64) -> f64 {
+    if v < 1.0 {
+        v
+    } else {
+        1.0
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn at_most_one_is_min_with_one() {
+        for v in [0.3, 1.0, 1.5, -0.0, 0.0, -2.0, f64::NAN, f64::INFINITY] {
+            assert_eq!(at_most_one(v).to_bits(), v.min(1.0).to_bits(), "{v}");
+        }
+    }
 
     #[test]
     fn gompertz_makeham_by_hand() {

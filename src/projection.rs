@@ -14,12 +14,13 @@
 use crate::benefits::Record;
 use crate::china::ChinaRules;
 use crate::cohorts::{
-    nonzero_range, range_dot, range_dot_lanes, Cohorts, A, A_D, A_IA, A_N, A_S, A_W, I, I_N,
+    nonzero_range, range_dot, range_dot_lanes, range_sum_dot, Cohorts, A, A_D, A_IA, A_N, A_S, A_W, I, I_N,
     I_P, N_ARRAYS, R, R_N, R_P, R_PIA, V, V_D, V_IA, V_N, V_S, V_W,
 };
 use crate::demography::{whole_age, State};
 use crate::economy::EconPath;
 use crate::model::Model;
+use crate::mortality::at_most_one;
 
 /// Names of the yearly metrics, in the column order of `deterministic.csv` (after `year`).
 pub const METRICS: [&str; 23] = [
@@ -369,11 +370,36 @@ impl<'m, const L: usize> Projector<'m, L> {
 
     /// Projects `L` paths, one per lane: path `l` reads `econ[l]` and writes one row per
     /// year into `rows[l]` (base year first). The ledger, when on, follows lane 0.
+    ///
+    /// On x86-64 processors with AVX2 the year loop is compiled a second time for them
+    /// (4 lanes per instruction instead of 2) and chosen at run time. Rust never fuses
+    /// a multiplication and an addition on its own, so both builds give the same bits.
     pub fn run_lanes(
         &mut self,
         econ: [&EconPath; L],
         rows: [&mut [Row]; L],
     ) -> [PathSummary; L] {
+        #[cfg(target_arch = "x86_64")]
+        {
+            if std::arch::is_x86_feature_detected!("avx2") {
+                // SAFETY: the processor has AVX2, checked just above.
+                return unsafe { self.project_avx2(econ, rows) };
+            }
+        }
+        self.project(econ, rows)
+    }
+
+    /// [`Self::project`] compiled for AVX2.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2")]
+    fn project_avx2(&mut self, econ: [&EconPath; L], rows: [&mut [Row]; L]) -> [PathSummary; L] {
+        self.project(econ, rows)
+    }
+
+    /// The year loop of [`Self::run_lanes`]; everything it calls is inlined into it, so
+    /// that it is compiled for the instruction set of its caller.
+    #[inline(always)]
+    fn project(&mut self, econ: [&EconPath; L], rows: [&mut [Row]; L]) -> [PathSummary; L] {
         let m = self.model;
         let ages = m.frame.ages();
         let years = m.frame.years();
@@ -407,25 +433,25 @@ impl<'m, const L: usize> Projector<'m, L> {
 
             // 1. Flows on start-of-year stocks.
             let wrel = &m.contributions.relative_wage;
-            let contributors = co.total(A_N, ages);
+            let mut contributors = [0.0; L];
             let mut wage_base = [0.0; L];
             for s in 0..2 {
                 let (lo, hi) = co.live(A, s);
-                let part = range_dot(co.window(A_N, s, ages), &wrel[s * ages..], lo, hi);
-                add(&mut wage_base, part);
+                let (n, w) = range_sum_dot(co.window(A_N, s, ages), &wrel[s * ages..], lo, hi);
+                add(&mut contributors, n);
+                add(&mut wage_base, w);
             }
-            let retired = co.total(R_N, ages);
-            let (disabled, disability_payouts) = if self.has_disabled {
-                (co.total(I_N, ages), co.total(I_P, ages))
+            let [retired, retired_payouts] = co.total_pair(R_N, R_P, ages);
+            let [disabled, disability_payouts] = if self.has_disabled {
+                co.total_pair(I_N, I_P, ages)
             } else {
-                ([0.0; L], [0.0; L])
+                [[0.0; L]; 2]
             };
             let vested = if self.has_vested {
                 co.total(V_N, ages)
             } else {
                 [0.0; L]
             };
-            let retired_payouts = co.total(R_P, ages);
             let china_year = match china {
                 Some(ch) => {
                     let growth_now = std::array::from_fn(|l| econ[l].wage_growth[t]);
@@ -502,11 +528,25 @@ impl<'m, const L: usize> Projector<'m, L> {
                 row[OTHER_INCOME] = flows.other_income;
             }
 
+            // The indexation of step 6, with the weights of year t+1.
+            let ix = &m.indexation;
+            let idx: [f64; L] = std::array::from_fn(|l| {
+                let mut rise = ix.wage_weight[t + 1] * econ[l].wage_growth[t]
+                    + ix.price_weight[t + 1] * econ[l].inflation[t]
+                    + ix.constant[t + 1];
+                if let (true, Some(b)) = (self.brake[l], &adj.indexation_brake) {
+                    if rise > 0.0 {
+                        rise *= b.factor;
+                    }
+                }
+                1.0 + rise
+            });
+
             // 3. Deaths, then service.
             self.refunds_now = [0.0; L];
             self.converted = [0.0; L];
             let k = std::array::from_fn(|l| econ[l].mortality_k[t]);
-            self.deaths_and_service(t, k, &mut ledger);
+            self.deaths_and_service(t, k, idx, &mut ledger);
 
             // 4. Moves among the living.
             let mut awards = [Awards::default(); L];
@@ -529,21 +569,9 @@ impl<'m, const L: usize> Projector<'m, L> {
             }
             self.cohorts.age_one_year(ages);
 
-            // 6. Indexation with the weights of year t+1.
-            let ix = &m.indexation;
-            let idx: [f64; L] = std::array::from_fn(|l| {
-                let mut rise = ix.wage_weight[t + 1] * econ[l].wage_growth[t]
-                    + ix.price_weight[t + 1] * econ[l].inflation[t]
-                    + ix.constant[t + 1];
-                if let (true, Some(b)) = (self.brake[l], &adj.indexation_brake) {
-                    if rise > 0.0 {
-                        rise *= b.factor;
-                    }
-                }
-                1.0 + rise
-            });
+            // 6. Indexation with the weights of year t+1 (old-age pension masses are
+            // indexed in step 3's pass over R: nothing enters R in between).
             let indexed = [
-                (R, R_P, true),
                 (I, I_P, self.has_disabled),
                 (R, R_PIA, china.is_some()),
             ];
@@ -619,6 +647,7 @@ impl<'m, const L: usize> Projector<'m, L> {
     /// pooled fund and the individual-account fund, the central transfer, and who pays
     /// account pensions and last year's refunds (the account fund pays its funded share
     /// `φ = F_IA / Σ balances`, capped at 1; `φ = f_t` when no balances exist).
+    #[inline(always)]
     fn china_flows(
         &mut self,
         ch: &ChinaRules,
@@ -690,6 +719,7 @@ impl<'m, const L: usize> Projector<'m, L> {
     /// China's rules, step 4: account balances and deemed years move with their members
     /// (`A ← A (1 − δ − ℓ) + η V`, `V ← V (1 − η) + v ℓ A`); the accounts of the disabled
     /// and of leavers who keep no rights are refunded.
+    #[inline(always)]
     fn china_moves(&mut self, t: usize) {
         let m = self.model;
         let (ages, cells) = (m.frame.ages(), m.frame.cells());
@@ -721,8 +751,17 @@ impl<'m, const L: usize> Projector<'m, L> {
         }
     }
 
-    /// Step 3: survival factors on every mass, then a year of service for surviving actives.
-    fn deaths_and_service(&mut self, t: usize, k: [f64; L], ledger: &mut YearLedger) {
+    /// Step 3: survival factors on every mass, then a year of service for surviving
+    /// actives; old-age pension masses are also multiplied by the indexation factor `idx`
+    /// of step 6 (the same two multiplications, in the same order, as two passes).
+    #[inline(always)]
+    fn deaths_and_service(
+        &mut self,
+        t: usize,
+        k: [f64; L],
+        idx: [f64; L],
+        ledger: &mut YearLedger,
+    ) {
         let m = self.model;
         let ages = m.frame.ages();
         let audit = self.ledger.is_some();
@@ -800,7 +839,7 @@ impl<'m, const L: usize> Projector<'m, L> {
             for ((n, pm), q) in rn[lo..hi].iter_mut().zip(&mut rp[lo..hi]).zip(&q[lo..hi]) {
                 let (n0, p0) = (*n, *pm);
                 *n = lanes(|l| n0[l] * (1.0 - q[l]));
-                *pm = lanes(|l| p0[l] * (1.0 - q[l]));
+                *pm = lanes(|l| (p0[l] * (1.0 - q[l])) * idx[l]);
             }
             if self.has_vested {
                 let (lo, hi) = co.live(V, s);
@@ -823,7 +862,7 @@ impl<'m, const L: usize> Projector<'m, L> {
                 let [inn, ip] = co.windows_mut([I_N, I_P], s, ages);
                 for ((n, pm), q) in inn[lo..hi].iter_mut().zip(&mut ip[lo..hi]).zip(&q[lo..hi]) {
                     let (n0, p0) = (*n, *pm);
-                    let p: [f64; L] = lanes(|l| 1.0 - (mi * q[l]).min(1.0));
+                    let p: [f64; L] = lanes(|l| 1.0 - at_most_one(mi * q[l]));
                     *n = lanes(|l| n0[l] * p[l]);
                     *pm = lanes(|l| p0[l] * p[l]);
                 }
@@ -835,6 +874,7 @@ impl<'m, const L: usize> Projector<'m, L> {
     /// first pension by the formula (year index `t`, wage `W_t`, `w_rel[s,x]`), floored,
     /// times `d_I`, without age adjustment. Exits and re-entry (in [`Self::exits`]) use
     /// the same post-accrual stocks: `δ` is applied there as part of `1 − δ − ℓ`.
+    #[inline(always)]
     fn disability(
         &mut self,
         t: usize,
@@ -867,10 +907,11 @@ impl<'m, const L: usize> Projector<'m, L> {
                 let d = delta[x];
                 let (a0, a1, a2, i0, i1) = (an[x], asv[x], aw[x], inn[x], ip[x]);
                 let to_i: [f64; L] = lanes(|l| d * a0[l]);
-                let mass: [f64; L] = lanes(|l| {
+                let mut mass = [0.0; L];
+                for (l, m) in mass.iter_mut().enumerate() {
                     let record = cell_record(a0[l], a1[l], a2[l], wrel[x]);
-                    d * d_i * rules.pension_mass(wage[l], &record)
-                });
+                    *m = d * d_i * rules.pension_mass(wage[l], &record);
+                }
                 inn[x] = lanes(|l| i0[l] + to_i[l]);
                 ip[x] = lanes(|l| i1[l] + mass[l]);
                 add(&mut count, to_i);
@@ -898,6 +939,7 @@ impl<'m, const L: usize> Projector<'m, L> {
     /// Step 4, exits and re-entry (and the removal of the disabled from `A` when
     /// disability is on): `A ← A (1 − δ − ℓ) + η V`, `V ← V (1 − η) + v ℓ A`, all from the
     /// post-accrual stocks.
+    #[inline(always)]
     fn exits(&mut self, t: usize, ledger: &mut YearLedger) {
         let m = self.model;
         let ages = m.frame.ages();
@@ -988,6 +1030,7 @@ impl<'m, const L: usize> Projector<'m, L> {
 
     /// Step 7: retirement of actives and vested members and disability conversion, with
     /// the rules of year index `t1` (= t+1) and the wage `W_t`; ages are after ageing.
+    #[inline(always)]
     fn retirement(
         &mut self,
         t1: usize,
@@ -1076,6 +1119,7 @@ impl<'m, const L: usize> Projector<'m, L> {
     }
 
     /// Step 8: new contributors and pensioner entrants at the start of year index `t1`.
+    #[inline(always)]
     fn entrants(
         &mut self,
         t1: usize,
@@ -1185,6 +1229,7 @@ struct SexYear<'a, const L: usize, T> {
 }
 
 impl<const L: usize, T: ByAge<L>> SexYear<'_, L, T> {
+    #[inline(always)]
     fn retire(&self, co: &mut Cohorts<L>, books: &mut Books<'_, L>) {
         let m = self.m;
         let ages = m.frame.ages();
@@ -1349,6 +1394,7 @@ impl<const L: usize, T: ByAge<L>> SexYear<'_, L, T> {
 
 impl<const L: usize> Books<'_, L> {
     /// Adds retirements from state `e` (0: actives, 1: vested) into R.
+    #[inline(always)]
     fn add(&mut self, awarded: [Awards; L], e: usize) {
         for (a, b) in self.awards.iter_mut().zip(awarded) {
             a.add(b);
@@ -1362,6 +1408,7 @@ impl<const L: usize> Books<'_, L> {
 /// `[N, P]`) at ages `lo..hi` into R, with first pensions by the scenario's formula of
 /// year index `t1`, the wage `W_t`, `w_rel[s,x−1]` and the age adjustment `factor[x]`.
 #[allow(clippy::too_many_arguments)]
+#[inline(always)]
 fn retire_cells<const L: usize, T: ByAge<L>>(
     b: &crate::benefits::BenefitRules,
     t1: usize,
@@ -1378,10 +1425,11 @@ fn retire_cells<const L: usize, T: ByAge<L>>(
         let (rho, f) = (rate.at(x), factor.at(x));
         let (n0, s0, w0, r0, r1) = (n[x], sv[x], w[x], rn[x], rp[x]);
         let retiring: [f64; L] = lanes(|l| rho[l] * n0[l]);
-        let mass: [f64; L] = lanes(|l| {
+        let mut mass = [0.0; L];
+        for (l, m) in mass.iter_mut().enumerate() {
             let record = cell_record(n0[l], s0[l], w0[l], wrel[x - 1]);
-            rho[l] * f[l] * rules.pension_mass(wage[l], &record)
-        });
+            *m = rho[l] * f[l] * rules.pension_mass(wage[l], &record);
+        }
         rn[x] = lanes(|l| r0[l] + retiring[l]);
         rp[x] = lanes(|l| r1[l] + mass[l]);
         n[x] = lanes(|l| n0[l] - retiring[l]);
