@@ -218,33 +218,43 @@ pub fn record(
 ) {
     tally.n += 1;
     sums.n += 1;
-    let (rows, _) = tally.low.as_chunks_mut::<BINS>();
-    let (highs, _) = tally.high.as_chunks_mut::<BINS>();
-    let bins = rows
-        .iter_mut()
-        .zip(highs.iter_mut())
-        .zip(tally.min.iter_mut().zip(tally.max.iter_mut()));
-    let moments = sums.sum.iter_mut().zip(sums.sumsq.iter_mut());
-    let g = grid.lo.iter().zip(grid.inv_width.iter().zip(&grid.shift));
-    for (((x, ((row, high), (mn, mx))), (sum, sq)), (lo, (inv, shift))) in
-        values.iter().zip(bins).zip(moments).zip(g)
-    {
-        let b = (x - lo) * inv;
-        let bin = if b >= 0.0 {
-            (b as usize).min(BINS - 1)
-        } else {
-            0
-        };
-        let c = row[bin].wrapping_add(1);
-        row[bin] = c;
-        if c == 0 {
-            high[bin] += 256;
+    // Two passes over each chunk of values: first the bins, extremes and sums (no
+    // memory but the chunk's), then the bin increments alone, whose cache misses the
+    // processor can then wait on together.
+    const CHUNK: usize = 64;
+    let mut cells = [0usize; CHUNK];
+    let n = values.len();
+    let mut first = 0;
+    while first < n {
+        let last = (first + CHUNK).min(n);
+        let range = first..last;
+        let chunk = values[range.clone()]
+            .iter()
+            .zip(&grid.lo[range.clone()])
+            .zip(&grid.inv_width[range.clone()])
+            .zip(&grid.shift[range.clone()])
+            .zip(tally.min[range.clone()].iter_mut())
+            .zip(tally.max[range.clone()].iter_mut())
+            .zip(sums.sum[range.clone()].iter_mut())
+            .zip(sums.sumsq[range.clone()].iter_mut());
+        for (k, (((((((x, lo), inv), shift), mn), mx), sum), sq)) in chunk.enumerate() {
+            let b = (x - lo) * inv;
+            let bin = if b >= 0.0 {
+                (b as usize).min(BINS - 1)
+            } else {
+                0
+            };
+            cells[k] = (first + k) * BINS + bin;
+            *mn = mn.min(*x);
+            *mx = mx.max(*x);
+            let d = x - shift;
+            *sum += d;
+            *sq += d * d;
         }
-        *mn = mn.min(*x);
-        *mx = mx.max(*x);
-        let d = x - shift;
-        *sum += d;
-        *sq += d * d;
+        for &i in &cells[..last - first] {
+            increment(&mut tally.low, &mut tally.high, i);
+        }
+        first = last;
     }
     let years = tally.years;
     for (g, d) in depletion.iter().enumerate() {

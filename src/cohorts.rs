@@ -106,8 +106,7 @@ pub(crate) fn range_sum_dot<const L: usize>(
 }
 
 /// The grouping of [`range_sum`] over the terms `term(x)` (`M` sums at once, one per
-/// row of the term): whole groups of four ages starting at multiples of 4, with the
-/// partial groups at either end.
+/// row of the term): accumulator `x mod 4` takes the terms of its ages in rising order.
 #[inline(always)]
 fn range_fold<const L: usize, const M: usize>(
     lo: usize,
@@ -115,20 +114,17 @@ fn range_fold<const L: usize, const M: usize>(
     term: impl Fn(usize) -> [[f64; L]; M],
 ) -> [[f64; L]; M] {
     let mut acc = [[[0.0; L]; M]; 4];
-    let mut x = lo;
-    while x < hi && x & 3 != 0 {
-        add(&mut acc[x & 3], term(x));
-        x += 1;
-    }
-    while x + 4 <= hi {
+    // Groups of four ages from a multiple of 4; each accumulator has a fixed index
+    // (so it stays in a register) and skips the ages outside the range.
+    let mut base = lo & !3;
+    while base < hi {
         for (j, a) in acc.iter_mut().enumerate() {
-            add(a, term(x + j));
+            let x = base + j;
+            if x >= lo && x < hi {
+                add(a, term(x));
+            }
         }
-        x += 4;
-    }
-    while x < hi {
-        add(&mut acc[x & 3], term(x));
-        x += 1;
+        base += 4;
     }
     let mut out = [[0.0; L]; M];
     for (m, o) in out.iter_mut().enumerate() {

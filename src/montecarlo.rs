@@ -51,9 +51,49 @@ pub struct McRun {
     pub path_years_per_second: f64,
 }
 
-/// Paths projected together, one per lane of a projector's cells (a path's numbers do
-/// not depend on it: see [`crate::projection`]).
-pub const LANES: usize = 4;
+/// Paths projected together, one per lane of a projector's cells: 8 on processors with
+/// AVX-512 (one vector register), else 4. A path's numbers do not depend on it (see
+/// [`crate::projection`]).
+pub fn lanes() -> usize {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            return 8;
+        }
+    }
+    4
+}
+
+/// A runner of [`lanes`] paths at a time.
+pub enum LaneRunner<'m> {
+    Four(Runner<'m, 4>),
+    Eight(Runner<'m, 8>),
+}
+
+impl<'m> LaneRunner<'m> {
+    pub fn new(model: &'m Model) -> LaneRunner<'m> {
+        match lanes() {
+            8 => LaneRunner::Eight(Runner::lanes(model)),
+            _ => LaneRunner::Four(Runner::lanes(model)),
+        }
+    }
+
+    /// Draws and projects paths `first..first + count` (`count ≤` [`lanes`]), writing
+    /// each path's values ([`series`] per path) and depletion year index.
+    pub fn paths(
+        &mut self,
+        seed: u64,
+        first: u64,
+        count: usize,
+        values: &mut [f64],
+        depletion: &mut [Option<usize>],
+    ) {
+        match self {
+            LaneRunner::Four(r) => r.paths_into(seed, first, count, values, depletion),
+            LaneRunner::Eight(r) => r.paths_into(seed, first, count, values, depletion),
+        }
+    }
+}
 
 /// One worker's reusable arrays: the projector, and each lane's shocks, economy, rows
 /// and values.
@@ -128,6 +168,25 @@ impl<'m, const L: usize> Runner<'m, L> {
             values[n + 2] = summary.pv_deficits;
         }
         summaries
+    }
+
+    /// Draws and projects paths `first..first + count` (`count ≤ L`), writing each
+    /// path's values and depletion year index one path after the other.
+    pub fn paths_into(
+        &mut self,
+        seed: u64,
+        first: u64,
+        count: usize,
+        values: &mut [f64],
+        depletion: &mut [Option<usize>],
+    ) {
+        self.draw_group(seed, first, count);
+        let summaries = self.project_group(true);
+        let n = self.values.len() / L;
+        for l in 0..count {
+            depletion[l] = summaries[l].depletion;
+            values[l * n..(l + 1) * n].copy_from_slice(self.lane_values(l));
+        }
     }
 
     /// Lane `l`'s values of the last projection: the model's yearly metrics
@@ -235,9 +294,9 @@ struct SingleModel<'m> {
 }
 
 impl<'m> PathFn for SingleModel<'m> {
-    type Worker = Runner<'m, LANES>;
-    fn worker(&self) -> Runner<'m, LANES> {
-        Runner::lanes(self.model)
+    type Worker = LaneRunner<'m>;
+    fn worker(&self) -> LaneRunner<'m> {
+        LaneRunner::new(self.model)
     }
     fn series(&self) -> usize {
         series(self.model)
@@ -246,23 +305,17 @@ impl<'m> PathFn for SingleModel<'m> {
         self.model.frame.years()
     }
     fn lanes(&self) -> usize {
-        LANES
+        lanes()
     }
     fn paths(
         &self,
-        w: &mut Runner<'m, LANES>,
+        w: &mut LaneRunner<'m>,
         first: u64,
         count: usize,
         values: &mut [f64],
         depletion: &mut [Option<usize>],
     ) {
-        w.draw_group(self.seed, first, count);
-        let summaries = w.project_group(true);
-        let n = self.series();
-        for l in 0..count {
-            depletion[l] = summaries[l].depletion;
-            values[l * n..(l + 1) * n].copy_from_slice(w.lane_values(l));
-        }
+        w.paths(self.seed, first, count, values, depletion);
     }
 }
 

@@ -120,10 +120,13 @@ impl Mortality {
         let det = &self.q_det[(t * 2 + s) * ages..(t * 2 + s + 1) * ages];
         for &(from, to, g) in ranges {
             let f = factors[g];
-            for (qx, d) in q[from..to].iter_mut().zip(&det[from..to]) {
-                for l in 0..L {
-                    qx[l] = at_most_one(d * f[l]);
+            for (qx, &d) in q[from..to].iter_mut().zip(&det[from..to]) {
+                // The whole cell is computed before it is stored: the lanes vectorise.
+                let mut cell = [0.0; L];
+                for (c, f) in cell.iter_mut().zip(f) {
+                    *c = at_most_one(d * f);
                 }
+                *qx = cell;
             }
         }
         q[ages - 1] = [1.0; L];

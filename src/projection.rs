@@ -381,11 +381,26 @@ impl<'m, const L: usize> Projector<'m, L> {
     ) -> [PathSummary; L] {
         #[cfg(target_arch = "x86_64")]
         {
+            if L >= 8 && std::arch::is_x86_feature_detected!("avx512f") {
+                // SAFETY: the processor has AVX-512F, checked just above.
+                return unsafe { self.project_avx512(econ, rows) };
+            }
             if std::arch::is_x86_feature_detected!("avx2") {
                 // SAFETY: the processor has AVX2, checked just above.
                 return unsafe { self.project_avx2(econ, rows) };
             }
         }
+        self.project(econ, rows)
+    }
+
+    /// [`Self::project`] compiled for AVX-512.
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx512f")]
+    fn project_avx512(
+        &mut self,
+        econ: [&EconPath; L],
+        rows: [&mut [Row]; L],
+    ) -> [PathSummary; L] {
         self.project(econ, rows)
     }
 
@@ -582,9 +597,8 @@ impl<'m, const L: usize> Projector<'m, L> {
                     }
                     let (lo, hi) = self.cohorts.live(state, s);
                     for p in &mut self.cohorts.window_mut(k, s, ages)[lo..hi] {
-                        for l in 0..L {
-                            p[l] *= idx[l];
-                        }
+                        let p0 = *p;
+                        *p = lanes(|l| p0[l] * idx[l]);
                     }
                 }
             }
@@ -1012,17 +1026,15 @@ impl<'m, const L: usize> Projector<'m, L> {
                 let an = &mut co.window_mut(A_N, s, ages)[lo..hi];
                 for ((n, d), l) in an.iter_mut().zip(&delta[lo..hi]).zip(&ell[lo..hi]) {
                     let stay = 1.0 - d - l;
-                    for v in n.iter_mut() {
-                        *v *= stay;
-                    }
+                    let n0 = *n;
+                    *n = lanes(|j| n0[j] * stay);
                 }
             } else {
                 let an = &mut co.window_mut(A_N, s, ages)[lo..hi];
                 for (n, l) in an.iter_mut().zip(&ell[lo..hi]) {
                     let stay = 1.0 - l;
-                    for v in n.iter_mut() {
-                        *v *= stay;
-                    }
+                    let n0 = *n;
+                    *n = lanes(|j| n0[j] * stay);
                 }
             }
         }
@@ -1144,10 +1156,9 @@ impl<'m, const L: usize> Projector<'m, L> {
                 });
                 let (lo, hi) = self.entry_range[s];
                 let an = &mut co.window_mut(A_N, s, ages)[lo..hi];
-                for (a, w) in an.iter_mut().zip(&e.profile[s][lo..hi]) {
-                    for l in 0..L {
-                        a[l] += n[l] * w;
-                    }
+                for (a, &w) in an.iter_mut().zip(&e.profile[s][lo..hi]) {
+                    let a0 = *a;
+                    *a = lanes(|l| a0[l] + n[l] * w);
                 }
                 co.widen(A, s, (lo, hi));
             }
@@ -1164,10 +1175,9 @@ impl<'m, const L: usize> Projector<'m, L> {
                     let [rn, rp] = co.windows_mut([R_N, R_P], s, ages);
                     for x in 0..ages {
                         let k = n * pe.profile[s][x];
-                        for l in 0..L {
-                            rn[x][l] += k;
-                            rp[x][l] += k * pension[l];
-                        }
+                        let (n0, p0) = (rn[x], rp[x]);
+                        rn[x] = lanes(|l| n0[l] + k);
+                        rp[x] = lanes(|l| p0[l] + k * pension[l]);
                     }
                     co.widen(R, s, nonzero_range(&pe.profile[s]));
                 }
@@ -1317,7 +1327,7 @@ impl<const L: usize, T: ByAge<L>> SexYear<'_, L, T> {
                     let rr: [f64; L] = std::array::from_fn(|l| b.replacement_rate[t1] * wage[l]);
                     let floor: [f64; L] = std::array::from_fn(|l| b.floor[t1] * wage[l]);
                     let [an, rn, rp] = co.windows_mut([A_N, R_N, R_P], s, ages);
-                    let mut awarded = [Awards::default(); L];
+                    let (mut count, mut amount) = ([0.0; L], [0.0; L]);
                     for x in lo..ahi {
                         let (rate, f) = (self.rate.at(x), self.factor.at(x));
                         let (a0, r0, r1) = (an[x], rn[x], rp[x]);
@@ -1326,12 +1336,10 @@ impl<const L: usize, T: ByAge<L>> SexYear<'_, L, T> {
                         rn[x] = lanes(|l| r0[l] + n[l]);
                         rp[x] = lanes(|l| r1[l] + n[l] * p[l]);
                         an[x] = lanes(|l| a0[l] - n[l]);
-                        for l in 0..L {
-                            awarded[l].count += n[l];
-                            awarded[l].amount += n[l] * p[l];
-                        }
+                        count = lanes(|l| count[l] + n[l]);
+                        amount = lanes(|l| amount[l] + n[l] * p[l]);
                     }
-                    awarded
+                    awards_of(count, amount)
                 } else {
                     let cells = co.windows_mut([A_N, A_S, A_W, R_N, R_P], s, ages);
                     retire_cells(b, t1, wage, (lo, ahi), &self.rate, &self.factor, wrel, cells)
@@ -1419,7 +1427,7 @@ fn retire_cells<const L: usize, T: ByAge<L>>(
     wrel: &[f64],
     [n, sv, w, rn, rp]: [&mut [[f64; L]]; 5],
 ) -> [Awards; L] {
-    let mut awarded = [Awards::default(); L];
+    let (mut count, mut amount) = ([0.0; L], [0.0; L]);
     let rules = b.year(t1);
     for x in lo..hi {
         let (rho, f) = (rate.at(x), factor.at(x));
@@ -1435,12 +1443,21 @@ fn retire_cells<const L: usize, T: ByAge<L>>(
         n[x] = lanes(|l| n0[l] - retiring[l]);
         sv[x] = lanes(|l| s0[l] * (1.0 - rho[l]));
         w[x] = lanes(|l| w0[l] * (1.0 - rho[l]));
-        for l in 0..L {
-            awarded[l].count += retiring[l];
-            awarded[l].amount += mass[l];
-        }
+        count = lanes(|l| count[l] + retiring[l]);
+        amount = lanes(|l| amount[l] + mass[l]);
     }
-    awarded
+    awards_of(count, amount)
+}
+
+/// Awards of each lane from its count and amount.
+#[inline(always)]
+fn awards_of<const L: usize>(count: [f64; L], amount: [f64; L]) -> [Awards; L] {
+    let mut awards = [Awards::default(); L];
+    for (a, (c, m)) in awards.iter_mut().zip(count.into_iter().zip(amount)) {
+        a.count = c;
+        a.amount = m;
+    }
+    awards
 }
 
 /// A year of service for the surviving actives of ages `lo..hi`: `N ← N p`,
