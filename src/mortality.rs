@@ -104,9 +104,10 @@ impl Mortality {
         ranges
     }
 
-    /// Writes sex `s`'s `q` of year index `t` into `q` (one entry per age, one lane per
-    /// path): `min(1, q_det · factors[β group])`, with `factors[g] = exp(β_g K_t)` of
-    /// each lane computed by the caller once per year, and `q[ω] = 1`.
+    /// Writes sex `s`'s `q` of year index `t` at ages `first..=ω` into `q` (one entry
+    /// per age, one lane per path): `min(1, q_det · factors[β group])`, with
+    /// `factors[g] = exp(β_g K_t)` of each lane computed by the caller once per year, and
+    /// `q[ω] = 1`. Ages below `first` are left as they are.
     #[inline(always)]
     pub fn fill_sex<const L: usize>(
         &self,
@@ -114,12 +115,17 @@ impl Mortality {
         s: usize,
         ranges: &[(usize, usize, usize)],
         factors: &[[f64; L]],
+        first: usize,
         q: &mut [[f64; L]],
     ) {
         let ages = q.len();
         let det = &self.q_det[(t * 2 + s) * ages..(t * 2 + s + 1) * ages];
         for &(from, to, g) in ranges {
             let f = factors[g];
+            let from = from.max(first);
+            if from >= to {
+                continue;
+            }
             for (qx, &d) in q[from..to].iter_mut().zip(&det[from..to]) {
                 // The whole cell is computed before it is stored: the lanes vectorise.
                 let mut cell = [0.0; L];
@@ -190,13 +196,13 @@ mod tests {
         // Two lanes: K = 0.5 and K = 0 (factor 1).
         let factors: Vec<[f64; 2]> = m.beta_values.iter().map(|b| [(b * k).exp(), 1.0]).collect();
         let mut q = vec![[0.0; 2]; 3];
-        m.fill_sex(0, 0, &ranges, &factors, &mut q);
+        m.fill_sex(0, 0, &ranges, &factors, 0, &mut q);
         assert_eq!(q[0][0], 1.0); // 0.5 e^1 capped
         assert_eq!(q[0][1], 0.5);
         assert!((q[1][0] - 0.2 * 0.5f64.exp()).abs() < 1e-15);
         assert_eq!(q[1][1], 0.2);
         assert_eq!(q[2], [1.0, 1.0]);
-        m.fill_sex(0, 1, &ranges, &factors, &mut q);
+        m.fill_sex(0, 1, &ranges, &factors, 0, &mut q);
         assert!((q[0][0] - 0.1 * 1f64.exp()).abs() < 1e-15);
     }
 }

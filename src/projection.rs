@@ -182,8 +182,9 @@ pub struct Projector<'m, const L: usize = 1> {
     /// Age ranges of equal β: (from, to, index into beta values).
     beta_ranges: Vec<(usize, usize, usize)>,
     factors: Vec<[f64; L]>,
-    /// Ages at which entrants arrive, by sex.
+    /// Ages at which entrants and pensioner entrants arrive, by sex.
     entry_range: [(usize, usize); 2],
+    pensioner_range: [(usize, usize); 2],
     has_vested: bool,
     has_disabled: bool,
     has_exits: bool,
@@ -337,6 +338,10 @@ impl<'m, const L: usize> Projector<'m, L> {
                 nonzero_range(&model.entrants.profile[0]),
                 nonzero_range(&model.entrants.profile[1]),
             ],
+            pensioner_range: match &model.pensioner_entrants {
+                Some(pe) => [nonzero_range(&pe.profile[0]), nonzero_range(&pe.profile[1])],
+                None => [(0, 0); 2],
+            },
             has_vested,
             has_disabled,
             has_exits: moves.exit.any_nonzero || moves.reentry.any_nonzero,
@@ -786,8 +791,27 @@ impl<'m, const L: usize> Projector<'m, L> {
         }
         let mi = m.mortality.disability_multiplier;
         for s in 0..2 {
-            m.mortality
-                .fill_sex(t, s, &self.beta_ranges, &self.factors, &mut self.q[..ages]);
+            // q is needed at the ages someone can be at (every age for the ledger and for
+            // life expectancy at 60).
+            let first = if audit || m.adjustments.retirement_age.is_some() {
+                0
+            } else {
+                [A, V, I, R]
+                    .iter()
+                    .map(|&state| self.cohorts.live(state, s))
+                    .filter(|(lo, hi)| lo < hi)
+                    .map(|(lo, _)| lo)
+                    .min()
+                    .unwrap_or(ages)
+            };
+            m.mortality.fill_sex(
+                t,
+                s,
+                &self.beta_ranges,
+                &self.factors,
+                first,
+                &mut self.q[..ages],
+            );
             let q = &self.q[..ages];
             if m.adjustments.retirement_age.is_some() {
                 for l in 0..L {
@@ -1173,13 +1197,14 @@ impl<'m, const L: usize> Projector<'m, L> {
                 for s in 0..2 {
                     let n = total * sex_share(pe.male_share[t1], s);
                     let [rn, rp] = co.windows_mut([R_N, R_P], s, ages);
-                    for x in 0..ages {
+                    let (lo, hi) = self.pensioner_range[s];
+                    for x in lo..hi {
                         let k = n * pe.profile[s][x];
                         let (n0, p0) = (rn[x], rp[x]);
                         rn[x] = lanes(|l| n0[l] + k);
                         rp[x] = lanes(|l| p0[l] + k * pension[l]);
                     }
-                    co.widen(R, s, nonzero_range(&pe.profile[s]));
+                    co.widen(R, s, (lo, hi));
                 }
                 ledger[3].entered += total;
             }
