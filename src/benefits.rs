@@ -174,7 +174,9 @@ impl YearRules<'_> {
     pub fn pension_mass(&self, wage: f64, r: &Record) -> f64 {
         let floor = self.floor * wage * r.members;
         match self.formula {
-            Formula::Replacement => (self.replacement_rate * wage * r.final_wage * r.members).max(floor),
+            Formula::Replacement => {
+                (self.replacement_rate * wage * r.final_wage * r.members).max(floor)
+            }
             Formula::Career => {
                 let lambda = self.wage_weight;
                 (wage * self.accrual * (lambda * r.service + (1.0 - lambda) * r.wage_index))

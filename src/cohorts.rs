@@ -48,25 +48,6 @@ pub(crate) fn range_sum<const L: usize>(v: &[[f64; L]], lo: usize, hi: usize) ->
     range_fold(lo, hi, |x| [v[x]])[0]
 }
 
-/// Σ `v[x] w[x]` over ages `lo..hi` (`w` the same for every lane), grouped as
-/// [`range_sum`].
-#[inline(always)]
-pub(crate) fn range_dot<const L: usize>(
-    v: &[[f64; L]],
-    w: &[f64],
-    lo: usize,
-    hi: usize,
-) -> [f64; L] {
-    range_fold(lo, hi, |x| {
-        let c = v[x];
-        let mut t = [0.0; L];
-        for l in 0..L {
-            t[l] = c[l] * w[x];
-        }
-        [t]
-    })[0]
-}
-
 /// Σ `v[x] w[x]` over ages `lo..hi`, lane by lane, grouped as [`range_sum`].
 #[inline(always)]
 pub(crate) fn range_dot_lanes<const L: usize>(

@@ -14,7 +14,7 @@
 use crate::benefits::Record;
 use crate::china::ChinaRules;
 use crate::cohorts::{
-    nonzero_range, range_dot, range_dot_lanes, range_sum_dot, Cohorts, A, A_D, A_IA, A_N, A_S, A_W, I, I_N,
+    nonzero_range, range_dot_lanes, range_sum_dot, Cohorts, A, A_D, A_IA, A_N, A_S, A_W, I, I_N,
     I_P, N_ARRAYS, R, R_N, R_P, R_PIA, V, V_D, V_IA, V_N, V_S, V_W,
 };
 use crate::demography::{whole_age, State};
@@ -379,11 +379,7 @@ impl<'m, const L: usize> Projector<'m, L> {
     /// On x86-64 processors with AVX2 the year loop is compiled a second time for them
     /// (4 lanes per instruction instead of 2) and chosen at run time. Rust never fuses
     /// a multiplication and an addition on its own, so both builds give the same bits.
-    pub fn run_lanes(
-        &mut self,
-        econ: [&EconPath; L],
-        rows: [&mut [Row]; L],
-    ) -> [PathSummary; L] {
+    pub fn run_lanes(&mut self, econ: [&EconPath; L], rows: [&mut [Row]; L]) -> [PathSummary; L] {
         #[cfg(target_arch = "x86_64")]
         {
             if L >= 8 && std::arch::is_x86_feature_detected!("avx512f") {
@@ -401,11 +397,7 @@ impl<'m, const L: usize> Projector<'m, L> {
     /// [`Self::project`] compiled for AVX-512.
     #[cfg(target_arch = "x86_64")]
     #[target_feature(enable = "avx512f")]
-    fn project_avx512(
-        &mut self,
-        econ: [&EconPath; L],
-        rows: [&mut [Row]; L],
-    ) -> [PathSummary; L] {
+    fn project_avx512(&mut self, econ: [&EconPath; L], rows: [&mut [Row]; L]) -> [PathSummary; L] {
         self.project(econ, rows)
     }
 
@@ -566,16 +558,9 @@ impl<'m, const L: usize> Projector<'m, L> {
             self.refunds_now = [0.0; L];
             self.converted = [0.0; L];
             let k = std::array::from_fn(|l| econ[l].mortality_k[t]);
-            self.deaths_and_service(t, k, idx, &mut ledger);
-
-            // 4. Moves among the living.
+            // 4. Moves among the living (disability and exits in the same pass).
             let mut awards = [Awards::default(); L];
-            if self.has_disabled && m.moves.disability.any_nonzero {
-                self.disability(t, wage, &mut awards, &mut ledger);
-            }
-            if self.has_exits {
-                self.exits(t, &mut ledger);
-            }
+            self.deaths_and_service(t, k, idx, wage, &mut awards, &mut ledger);
             if china.is_some() && (self.has_exits || m.moves.disability.any_nonzero) {
                 self.china_moves(t);
             }
@@ -584,17 +569,15 @@ impl<'m, const L: usize> Projector<'m, L> {
             if audit {
                 let co = &self.cohorts;
                 for (e, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
-                    e.left += co.window(k, 0, ages)[ages - 1][0] + co.window(k, 1, ages)[ages - 1][0];
+                    e.left +=
+                        co.window(k, 0, ages)[ages - 1][0] + co.window(k, 1, ages)[ages - 1][0];
                 }
             }
             self.cohorts.age_one_year(ages);
 
             // 6. Indexation with the weights of year t+1 (old-age pension masses are
             // indexed in step 3's pass over R: nothing enters R in between).
-            let indexed = [
-                (I, I_P, self.has_disabled),
-                (R, R_PIA, china.is_some()),
-            ];
+            let indexed = [(I, I_P, self.has_disabled), (R, R_PIA, china.is_some())];
             for s in 0..2 {
                 for (state, k, on) in indexed {
                     if !on {
@@ -779,6 +762,8 @@ impl<'m, const L: usize> Projector<'m, L> {
         t: usize,
         k: [f64; L],
         idx: [f64; L],
+        wage: [f64; L],
+        awards: &mut [Awards; L],
         ledger: &mut YearLedger,
     ) {
         let m = self.model;
@@ -821,7 +806,6 @@ impl<'m, const L: usize> Projector<'m, L> {
                     }
                 }
             }
-            let wrel = &m.contributions.relative_wage[s * ages..(s + 1) * ages];
             let co = &mut self.cohorts;
             if audit {
                 for (e, k) in [(0, A_N), (1, V_N), (3, R_N)] {
@@ -854,24 +838,6 @@ impl<'m, const L: usize> Projector<'m, L> {
                     }
                 }
             }
-            // The wage index accrues the relative wage, or under China's rules the
-            // relative contribution base (the indexed wage of the basic pension).
-            let (lo, hi) = co.live(A, s);
-            if self.track_records {
-                let [an, asv, aw] = co.windows_mut([A_N, A_S, A_W], s, ages);
-                let cells = (an, asv, aw);
-                if m.china.is_some() {
-                    let base = &self.base_rel[s * ages..(s + 1) * ages];
-                    accrue(cells, q, (lo, hi), |x| base[x]);
-                } else {
-                    accrue(cells, q, (lo, hi), |x| [wrel[x]; L]);
-                }
-            } else {
-                for (n, q) in co.window_mut(A_N, s, ages)[lo..hi].iter_mut().zip(&q[lo..hi]) {
-                    let n0 = *n;
-                    *n = lanes(|l| n0[l] * (1.0 - q[l]));
-                }
-            }
             let (lo, hi) = co.live(R, s);
             let [rn, rp] = co.windows_mut([R_N, R_P], s, ages);
             for ((n, pm), q) in rn[lo..hi].iter_mut().zip(&mut rp[lo..hi]).zip(&q[lo..hi]) {
@@ -879,87 +845,172 @@ impl<'m, const L: usize> Projector<'m, L> {
                 *n = lanes(|l| n0[l] * (1.0 - q[l]));
                 *pm = lanes(|l| (p0[l] * (1.0 - q[l])) * idx[l]);
             }
-            if self.has_vested {
-                let (lo, hi) = co.live(V, s);
-                let [vn, vs, vw] = co.windows_mut([V_N, V_S, V_W], s, ages);
-                for (((n, sv), w), q) in vn[lo..hi]
-                    .iter_mut()
-                    .zip(&mut vs[lo..hi])
-                    .zip(&mut vw[lo..hi])
-                    .zip(&q[lo..hi])
-                {
-                    let (n0, s0, w0) = (*n, *sv, *w);
-                    let p: [f64; L] = lanes(|l| 1.0 - q[l]);
-                    *n = lanes(|l| n0[l] * p[l]);
-                    *sv = lanes(|l| s0[l] * p[l]);
-                    *w = lanes(|l| w0[l] * p[l]);
-                }
-            }
-            if self.has_disabled {
-                let (lo, hi) = co.live(I, s);
-                let [inn, ip] = co.windows_mut([I_N, I_P], s, ages);
-                for ((n, pm), q) in inn[lo..hi].iter_mut().zip(&mut ip[lo..hi]).zip(&q[lo..hi]) {
-                    let (n0, p0) = (*n, *pm);
-                    let p: [f64; L] = lanes(|l| 1.0 - at_most_one(mi * q[l]));
-                    *n = lanes(|l| n0[l] * p[l]);
-                    *pm = lanes(|l| p0[l] * p[l]);
-                }
-            }
+            // Actives, vested members and the disabled: deaths, service, disability, exits.
+            self.members(t, s, wage, awards, ledger);
         }
     }
 
-    /// Step 4, disability: a share `δ` of the post-accrual actives becomes disabled with a
-    /// first pension by the formula (year index `t`, wage `W_t`, `w_rel[s,x]`), floored,
-    /// times `d_I`, without age adjustment. Exits and re-entry (in [`Self::exits`]) use
-    /// the same post-accrual stocks: `δ` is applied there as part of `1 − δ − ℓ`.
+    /// Steps 3 and 4 for the members of sex `s`, in one pass over the ages of actives,
+    /// vested members and the disabled, cell by cell in MODEL.md's order: deaths and a
+    /// year of service of actives (the wage index accrues the relative wage, or under
+    /// China's rules the relative contribution base), deaths of vested members and of the
+    /// disabled, disability (a share `δ` of the post-accrual actives becomes disabled
+    /// with a first pension by the formula of year index `t`, wage `W_t`, `w_rel[s,x]`,
+    /// floored, times `d_I`, without age adjustment), then exits and re-entry
+    /// (`A ← A (1 − δ − ℓ) + η V`, `V ← V (1 − η) + v ℓ A`, all from the post-accrual
+    /// stocks). Each mass takes the same operations in the same order as step after step;
+    /// cells outside a state's live range are zero and stay zero.
     #[inline(always)]
-    fn disability(
+    fn members(
         &mut self,
         t: usize,
+        s: usize,
         wage: [f64; L],
         awards: &mut [Awards; L],
         ledger: &mut YearLedger,
     ) {
         let m = self.model;
+        let (ages, cells) = (m.frame.ages(), m.frame.cells());
+        let mv = &m.moves;
         let b = &m.benefits;
-        let ages = m.frame.ages();
-        let cells = m.frame.cells();
-        let delta = m.moves.disability.year(t, cells);
-        let d_i = b.disability_factor[t];
         let rules = b.year(t);
-        let has_exits = self.has_exits;
-        for s in 0..2 {
-            let wrel = &m.contributions.relative_wage[s * ages..(s + 1) * ages];
-            let delta = &delta[s * ages..(s + 1) * ages];
-            let co = &mut self.cohorts;
-            let (lo, hi) = co.live(A, s);
-            let [an, asv, aw, inn, ip] = co.windows_mut([A_N, A_S, A_W, I_N, I_P], s, ages);
-            let n = hi - lo;
-            let (an, asv, aw) = (&mut an[lo..hi], &mut asv[lo..hi], &mut aw[lo..hi]);
-            let (inn, ip) = (&mut inn[lo..hi], &mut ip[lo..hi]);
-            let (delta, wrel) = (&delta[lo..hi], &wrel[lo..hi]);
-            assert!(an.len() == n && asv.len() == n && aw.len() == n);
-            assert!(inn.len() == n && ip.len() == n && delta.len() == n && wrel.len() == n);
-            let (mut count, mut amount) = ([0.0; L], [0.0; L]);
-            for x in 0..n {
-                let d = delta[x];
-                let (a0, a1, a2, i0, i1) = (an[x], asv[x], aw[x], inn[x], ip[x]);
-                let to_i: [f64; L] = lanes(|l| d * a0[l]);
-                let mut mass = [0.0; L];
-                for (l, m) in mass.iter_mut().enumerate() {
-                    let record = cell_record(a0[l], a1[l], a2[l], wrel[x]);
-                    *m = d * d_i * rules.pension_mass(wage[l], &record);
-                }
-                inn[x] = lanes(|l| i0[l] + to_i[l]);
-                ip[x] = lanes(|l| i1[l] + mass[l]);
-                add(&mut count, to_i);
-                add(&mut amount, mass);
-                if !has_exits {
-                    an[x] = lanes(|l| a0[l] - to_i[l]);
-                    asv[x] = lanes(|l| a1[l] * (1.0 - d));
-                    aw[x] = lanes(|l| a2[l] * (1.0 - d));
+        let d_i = b.disability_factor[t];
+        let mi = m.mortality.disability_multiplier;
+        let vesting = mv.vesting_share[t];
+        let audit = self.ledger.is_some();
+        let (records, vested, disabled, exits) = (
+            self.track_records,
+            self.has_vested,
+            self.has_disabled,
+            self.has_exits,
+        );
+        let disabling = disabled && mv.disability.any_nonzero;
+        let range = s * ages..(s + 1) * ages;
+        let delta = &mv.disability.year(t, cells)[range.clone()];
+        let ell = &mv.exit.year(t, cells)[range.clone()];
+        let eta = &mv.reentry.year(t, cells)[range.clone()];
+        let wrel = &m.contributions.relative_wage[range.clone()];
+        let base = &self.base_rel[range];
+        let china = m.china.is_some();
+        let q = &self.q[..ages];
+        let co = &mut self.cohorts;
+        let a_live = co.live(A, s);
+        // Ledger (lane 0): actives leaving, vested members coming back.
+        let (mut leavers, mut back) = (0.0, 0.0);
+        if !records && !vested && !disabled {
+            // Actives alone, without records: deaths, then exits.
+            let (lo, hi) = a_live;
+            let an = &mut co.window_mut(A_N, s, ages)[lo..hi];
+            if audit {
+                for ((n, qx), &l_x) in an.iter().zip(&q[lo..hi]).zip(&ell[lo..hi]) {
+                    leavers += (n[0] * (1.0 - qx[0])) * l_x;
                 }
             }
+            // Without exits every ℓ is 0 and `stay` is exactly 1.
+            for ((n, qx), &l_x) in an.iter_mut().zip(&q[lo..hi]).zip(&ell[lo..hi]) {
+                let n0 = *n;
+                let stay = 1.0 - l_x;
+                *n = lanes(|l| (n0[l] * (1.0 - qx[l])) * stay);
+            }
+            if exits {
+                exit_ledger(ledger, leavers, back, vesting);
+            }
+            return;
+        }
+        let v_live = if vested { co.live(V, s) } else { (0, 0) };
+        let i_live = if disabled { co.live(I, s) } else { (0, 0) };
+        let (lo, hi) = [a_live, v_live, i_live]
+            .into_iter()
+            .filter(|(lo, hi)| lo < hi)
+            .fold((ages, 0), |(lo, hi), r| (lo.min(r.0), hi.max(r.1)));
+        let [an, asv, aw, vn, vs, vw, inn, ip] =
+            co.windows_mut([A_N, A_S, A_W, V_N, V_S, V_W, I_N, I_P], s, ages);
+        let (mut count, mut amount) = ([0.0; L], [0.0; L]);
+        let zero = [0.0; L];
+        for x in lo..hi {
+            let qx = q[x];
+            let p: [f64; L] = lanes(|l| 1.0 - qx[l]);
+            // Deaths and a year of service of actives.
+            let n0 = an[x];
+            let mut a0: [f64; L] = lanes(|l| n0[l] * p[l]);
+            let (mut a1, mut a2) = (zero, zero);
+            if records {
+                let wr = if china { base[x] } else { [wrel[x]; L] };
+                let (s0, w0) = (asv[x], aw[x]);
+                a1 = lanes(|l| s0[l] * p[l] + a0[l]);
+                a2 = lanes(|l| w0[l] * p[l] + a0[l] * wr[l]);
+            }
+            // Deaths of vested members and of the disabled.
+            let (mut v0, mut v1, mut v2) = (zero, zero, zero);
+            if vested {
+                let (n, sv, w) = (vn[x], vs[x], vw[x]);
+                v0 = lanes(|l| n[l] * p[l]);
+                v1 = lanes(|l| sv[l] * p[l]);
+                v2 = lanes(|l| w[l] * p[l]);
+            }
+            let (mut i0, mut i1) = (zero, zero);
+            if disabled {
+                let (n, pm) = (inn[x], ip[x]);
+                let pi: [f64; L] = lanes(|l| 1.0 - at_most_one(mi * qx[l]));
+                i0 = lanes(|l| n[l] * pi[l]);
+                i1 = lanes(|l| pm[l] * pi[l]);
+            }
+            // Disability.
+            if disabling {
+                let d = delta[x];
+                let to_i: [f64; L] = lanes(|l| d * a0[l]);
+                let mut mass = [0.0; L];
+                for (l, mm) in mass.iter_mut().enumerate() {
+                    let record = cell_record(a0[l], a1[l], a2[l], wrel[x]);
+                    *mm = d * d_i * rules.pension_mass(wage[l], &record);
+                }
+                i0 = lanes(|l| i0[l] + to_i[l]);
+                i1 = lanes(|l| i1[l] + mass[l]);
+                count = lanes(|l| count[l] + to_i[l]);
+                amount = lanes(|l| amount[l] + mass[l]);
+                if !exits {
+                    a0 = lanes(|l| a0[l] - to_i[l]);
+                    a1 = lanes(|l| a1[l] * (1.0 - d));
+                    a2 = lanes(|l| a2[l] * (1.0 - d));
+                }
+            }
+            // Exits and re-entry.
+            if exits {
+                let d = if disabling { delta[x] } else { 0.0 };
+                let (l_x, e) = (ell[x], eta[x]);
+                let stay = 1.0 - d - l_x;
+                if audit {
+                    leavers += a0[0] * l_x;
+                    back += v0[0] * e;
+                }
+                if vested {
+                    let to_v = vesting * l_x;
+                    let (b0, b1, b2) = (a0, a1, a2);
+                    a0 = lanes(|j| b0[j] * stay + e * v0[j]);
+                    a1 = lanes(|j| b1[j] * stay + e * v1[j]);
+                    a2 = lanes(|j| b2[j] * stay + e * v2[j]);
+                    v0 = lanes(|j| v0[j] * (1.0 - e) + to_v * b0[j]);
+                    v1 = lanes(|j| v1[j] * (1.0 - e) + to_v * b1[j]);
+                    v2 = lanes(|j| v2[j] * (1.0 - e) + to_v * b2[j]);
+                } else {
+                    a0 = lanes(|j| a0[j] * stay);
+                    a1 = lanes(|j| a1[j] * stay);
+                    a2 = lanes(|j| a2[j] * stay);
+                }
+            }
+            an[x] = a0;
+            if records {
+                asv[x] = a1;
+                aw[x] = a2;
+            }
+            if vested {
+                (vn[x], vs[x], vw[x]) = (v0, v1, v2);
+            }
+            if disabled {
+                (inn[x], ip[x]) = (i0, i1);
+            }
+        }
+        if disabling {
             for l in 0..L {
                 awards[l].count += count[l];
                 awards[l].amount += amount[l];
@@ -970,96 +1021,18 @@ impl<'m, const L: usize> Projector<'m, L> {
             }
             ledger[0].moved_out += count[0];
             ledger[2].moved_in += count[0];
-            co.widen(I, s, (lo, hi));
+            co.widen(I, s, a_live);
         }
-    }
-
-    /// Step 4, exits and re-entry (and the removal of the disabled from `A` when
-    /// disability is on): `A ← A (1 − δ − ℓ) + η V`, `V ← V (1 − η) + v ℓ A`, all from the
-    /// post-accrual stocks.
-    #[inline(always)]
-    fn exits(&mut self, t: usize, ledger: &mut YearLedger) {
-        let m = self.model;
-        let ages = m.frame.ages();
-        let cells = m.frame.cells();
-        let mv = &m.moves;
-        let vesting = mv.vesting_share[t];
-        let audit = self.ledger.is_some();
-        let with_disability = self.has_disabled && mv.disability.any_nonzero;
-        for s in 0..2 {
-            let range = s * ages..(s + 1) * ages;
-            let delta = &mv.disability.year(t, cells)[range.clone()];
-            let ell = &mv.exit.year(t, cells)[range.clone()];
-            let eta = &mv.reentry.year(t, cells)[range];
-            let co = &mut self.cohorts;
-            if audit {
-                let leavers = range_dot(co.window(A_N, s, ages), ell, 0, ages)[0];
-                let back = range_dot(co.window(V_N, s, ages), eta, 0, ages)[0];
-                ledger[0].moved_out += leavers * vesting;
-                ledger[0].left += leavers * (1.0 - vesting);
-                ledger[1].moved_in += leavers * vesting;
-                ledger[1].moved_out += back;
-                ledger[0].moved_in += back;
-            }
-            let (lo, hi) = co.live(A, s);
-            if self.has_vested {
-                let (vlo, vhi) = co.live(V, s);
-                let (lo, hi) = if vlo < vhi {
-                    (lo.min(vlo), hi.max(vhi))
+        if exits {
+            exit_ledger(ledger, leavers, back, vesting);
+            if vested {
+                let both = if v_live.0 < v_live.1 {
+                    (a_live.0.min(v_live.0), a_live.1.max(v_live.1))
                 } else {
-                    (lo, hi)
+                    a_live
                 };
-                let [an, asv, aw, vn, vs, vw] =
-                    co.windows_mut([A_N, A_S, A_W, V_N, V_S, V_W], s, ages);
-                // Slices of one length: the loop runs without bounds checks.
-                let n = hi - lo;
-                let (an, asv, aw) = (&mut an[lo..hi], &mut asv[lo..hi], &mut aw[lo..hi]);
-                let (vn, vs, vw) = (&mut vn[lo..hi], &mut vs[lo..hi], &mut vw[lo..hi]);
-                let (delta, ell, eta) = (&delta[lo..hi], &ell[lo..hi], &eta[lo..hi]);
-                assert!(an.len() == n && asv.len() == n && aw.len() == n);
-                assert!(vn.len() == n && vs.len() == n && vw.len() == n);
-                assert!(delta.len() == n && ell.len() == n && eta.len() == n);
-                for x in 0..n {
-                    let d = if with_disability { delta[x] } else { 0.0 };
-                    let (l, e) = (ell[x], eta[x]);
-                    let stay = 1.0 - d - l;
-                    let to_v = vesting * l;
-                    // Whole cells read before any is written: the lanes vectorise.
-                    let (a0, a1, a2) = (an[x], asv[x], aw[x]);
-                    let (v0, v1, v2) = (vn[x], vs[x], vw[x]);
-                    an[x] = lanes(|j| a0[j] * stay + e * v0[j]);
-                    asv[x] = lanes(|j| a1[j] * stay + e * v1[j]);
-                    aw[x] = lanes(|j| a2[j] * stay + e * v2[j]);
-                    vn[x] = lanes(|j| v0[j] * (1.0 - e) + to_v * a0[j]);
-                    vs[x] = lanes(|j| v1[j] * (1.0 - e) + to_v * a1[j]);
-                    vw[x] = lanes(|j| v2[j] * (1.0 - e) + to_v * a2[j]);
-                }
-                co.widen(A, s, (lo, hi));
-                co.widen(V, s, (lo, hi));
-            } else if self.track_records {
-                let [an, asv, aw] = co.windows_mut([A_N, A_S, A_W], s, ages);
-                for x in lo..hi {
-                    let d = if with_disability { delta[x] } else { 0.0 };
-                    let stay = 1.0 - d - ell[x];
-                    let (a0, a1, a2) = (an[x], asv[x], aw[x]);
-                    an[x] = lanes(|l| a0[l] * stay);
-                    asv[x] = lanes(|l| a1[l] * stay);
-                    aw[x] = lanes(|l| a2[l] * stay);
-                }
-            } else if with_disability {
-                let an = &mut co.window_mut(A_N, s, ages)[lo..hi];
-                for ((n, d), l) in an.iter_mut().zip(&delta[lo..hi]).zip(&ell[lo..hi]) {
-                    let stay = 1.0 - d - l;
-                    let n0 = *n;
-                    *n = lanes(|j| n0[j] * stay);
-                }
-            } else {
-                let an = &mut co.window_mut(A_N, s, ages)[lo..hi];
-                for (n, l) in an.iter_mut().zip(&ell[lo..hi]) {
-                    let stay = 1.0 - l;
-                    let n0 = *n;
-                    *n = lanes(|j| n0[j] * stay);
-                }
+                co.widen(A, s, both);
+                co.widen(V, s, both);
             }
         }
     }
@@ -1156,13 +1129,7 @@ impl<'m, const L: usize> Projector<'m, L> {
 
     /// Step 8: new contributors and pensioner entrants at the start of year index `t1`.
     #[inline(always)]
-    fn entrants(
-        &mut self,
-        t1: usize,
-        wage: [f64; L],
-        growth: [f64; L],
-        ledger: &mut YearLedger,
-    ) {
+    fn entrants(&mut self, t1: usize, wage: [f64; L], growth: [f64; L], ledger: &mut YearLedger) {
         let m = self.model;
         let ages = m.frame.ages();
         let e = &m.entrants;
@@ -1367,7 +1334,16 @@ impl<const L: usize, T: ByAge<L>> SexYear<'_, L, T> {
                     awards_of(count, amount)
                 } else {
                     let cells = co.windows_mut([A_N, A_S, A_W, R_N, R_P], s, ages);
-                    retire_cells(b, t1, wage, (lo, ahi), &self.rate, &self.factor, wrel, cells)
+                    retire_cells(
+                        b,
+                        t1,
+                        wage,
+                        (lo, ahi),
+                        &self.rate,
+                        &self.factor,
+                        wrel,
+                        cells,
+                    )
                 };
                 books.add(awarded, 0);
                 co.widen(R, s, (lo, ahi));
@@ -1485,25 +1461,14 @@ fn awards_of<const L: usize>(count: [f64; L], amount: [f64; L]) -> [Awards; L] {
     awards
 }
 
-/// A year of service for the surviving actives of ages `lo..hi`: `N ← N p`,
-/// `S ← S p + N p`, `Ω ← Ω p + N p w`, with `p = 1 − q` and the wage `w(x)` accrued.
-#[inline(always)]
-fn accrue<const L: usize>(
-    (an, asv, aw): (&mut [[f64; L]], &mut [[f64; L]], &mut [[f64; L]]),
-    q: &[[f64; L]],
-    (lo, hi): (usize, usize),
-    wage: impl Fn(usize) -> [f64; L],
-) {
-    let (an, asv, aw, q) = (&mut an[lo..hi], &mut asv[lo..hi], &mut aw[lo..hi], &q[lo..hi]);
-    for (i, (((n, sv), w), q)) in an.iter_mut().zip(asv).zip(aw).zip(q).enumerate() {
-        let wr = wage(lo + i);
-        let (n0, s0, w0) = (*n, *sv, *w);
-        let p: [f64; L] = lanes(|l| 1.0 - q[l]);
-        let alive: [f64; L] = lanes(|l| n0[l] * p[l]);
-        *n = alive;
-        *sv = lanes(|l| s0[l] * p[l] + alive[l]);
-        *w = lanes(|l| w0[l] * p[l] + alive[l] * wr[l]);
-    }
+/// Exits and re-entry in the ledger: `leavers` actives left (a share `vesting` of them
+/// keeping rights), `back` vested members came back.
+fn exit_ledger(ledger: &mut YearLedger, leavers: f64, back: f64, vesting: f64) {
+    ledger[0].moved_out += leavers * vesting;
+    ledger[0].left += leavers * (1.0 - vesting);
+    ledger[1].moved_in += leavers * vesting;
+    ledger[1].moved_out += back;
+    ledger[0].moved_in += back;
 }
 
 /// Period life expectancy at age `from` (curtate plus half a year) from one year's
