@@ -1,5 +1,7 @@
-//! Times the phases of a Monte Carlo run (drawing shocks, projecting, recording) on one
-//! thread: `cargo run --release --example phase_timing -- SCENARIO [PATHS]`.
+//! Times the phases of a Monte Carlo run on one thread, as `fundcast run` interleaves
+//! them (draw a group of paths, project it, record its paths), with the quantile bins
+//! fixed from a pilot of 1,024 paths:
+//! `cargo run --release --example phase_timing -- SCENARIO [PATHS]`.
 use std::time::Instant;
 
 use fundcast::aggregate::{record, Grid, Sums, Tally};
@@ -14,35 +16,41 @@ fn main() {
     let years = model.frame.years();
     let n = series(&model);
     let mut runner: Runner<L> = Runner::lanes(&model);
-    let groups = paths / L;
-    let t0 = Instant::now();
-    for g in 0..groups {
+    let (mut lo, mut hi) = (vec![f64::INFINITY; n], vec![f64::NEG_INFINITY; n]);
+    for g in 0..1024 / L {
         runner.draw_group(model.seed, (g * L) as u64, L);
-    }
-    let draw = t0.elapsed().as_secs_f64();
-    let t0 = Instant::now();
-    for _ in 0..groups {
         runner.project_group(true);
+        for l in 0..L {
+            for (s, &v) in runner.lane_values(l).iter().enumerate() {
+                lo[s] = lo[s].min(v);
+                hi[s] = hi[s].max(v);
+            }
+        }
     }
-    let project = t0.elapsed().as_secs_f64();
-    let (lo, hi): (Vec<f64>, Vec<f64>) = (0..n)
-        .map(|s| {
-            let v = runner.lane_values(0)[s];
-            (v - v.abs() * 0.1 - 1.0, v + v.abs() * 0.1 + 1.0)
-        })
-        .unzip();
     let grid = Grid::from_pilot(&lo, &hi);
     let mut tally = Tally::new(n, years, 1);
     let mut sums = Sums::new(n);
-    let t0 = Instant::now();
-    for _ in 0..groups {
+    let groups = paths / L;
+    let (mut draw, mut project, mut rec) = (0.0, 0.0, 0.0);
+    for g in 0..groups {
+        let t0 = Instant::now();
+        runner.draw_group(model.seed, (g * L) as u64, L);
+        let t1 = Instant::now();
+        runner.project_group(true);
+        let t2 = Instant::now();
         for l in 0..L {
             record(&mut tally, &mut sums, &grid, runner.lane_values(l), &[None]);
         }
+        draw += (t1 - t0).as_secs_f64();
+        project += (t2 - t1).as_secs_f64();
+        rec += t2.elapsed().as_secs_f64();
     }
-    let rec = t0.elapsed().as_secs_f64();
     let py = (groups * L * years) as f64;
     for (name, s) in [("draw", draw), ("project", project), ("record", rec)] {
         println!("{name:>8}: {:7.1} ns per path-year", s / py * 1e9);
     }
+    println!(
+        "   total: {:7.1} ns per path-year",
+        (draw + project + rec) / py * 1e9
+    );
 }

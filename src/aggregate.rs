@@ -76,12 +76,7 @@ impl Grid {
 
     #[inline]
     fn bin(&self, s: usize, x: f64) -> usize {
-        let b = (x - self.lo[s]) * self.inv_width[s];
-        if b >= 0.0 {
-            (b as usize).min(BINS - 1)
-        } else {
-            0
-        }
+        bin_of((x - self.lo[s]) * self.inv_width[s])
     }
 }
 
@@ -207,9 +202,59 @@ fn increment(low: &mut [u8], high: &mut [u32], i: usize) {
 }
 
 /// Records one path in a tally and a block's sums at once: one pass over its values,
-/// without bounds checks (the same as [`Tally::add`] then [`Sums::add`]).
+/// without bounds checks (the same as [`Tally::add`] then [`Sums::add`]). Compiled a
+/// second time for AVX-512 and for AVX2 and chosen at run time (the same bits).
 #[inline]
 pub fn record(
+    tally: &mut Tally,
+    sums: &mut Sums,
+    grid: &Grid,
+    values: &[f64],
+    depletion: &[Option<usize>],
+) {
+    #[cfg(target_arch = "x86_64")]
+    {
+        if std::arch::is_x86_feature_detected!("avx512f") {
+            // SAFETY: the processor has AVX-512F, checked just above.
+            return unsafe { record_avx512(tally, sums, grid, values, depletion) };
+        }
+        if std::arch::is_x86_feature_detected!("avx2") {
+            // SAFETY: the processor has AVX2, checked just above.
+            return unsafe { record_avx2(tally, sums, grid, values, depletion) };
+        }
+    }
+    record_values(tally, sums, grid, values, depletion);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f")]
+fn record_avx512(
+    tally: &mut Tally,
+    sums: &mut Sums,
+    grid: &Grid,
+    values: &[f64],
+    depletion: &[Option<usize>],
+) {
+    record_values(tally, sums, grid, values, depletion);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn record_avx2(
+    tally: &mut Tally,
+    sums: &mut Sums,
+    grid: &Grid,
+    values: &[f64],
+    depletion: &[Option<usize>],
+) {
+    record_values(tally, sums, grid, values, depletion);
+}
+
+/// Values taken together by [`record_values`]'s first pass: one vector of them.
+const GROUP: usize = 8;
+
+#[inline(always)]
+fn record_values(
     tally: &mut Tally,
     sums: &mut Sums,
     grid: &Grid,
@@ -219,37 +264,56 @@ pub fn record(
     tally.n += 1;
     sums.n += 1;
     // Two passes over each chunk of values: first the bins, extremes and sums (no
-    // memory but the chunk's), then the bin increments alone, whose cache misses the
-    // processor can then wait on together.
+    // memory but the chunk's; groups of values at once), then the bin increments alone,
+    // whose cache misses the processor can then wait on together.
     const CHUNK: usize = 64;
     let mut cells = [0usize; CHUNK];
     let n = values.len();
     let mut first = 0;
     while first < n {
         let last = (first + CHUNK).min(n);
-        let range = first..last;
-        let chunk = values[range.clone()]
-            .iter()
-            .zip(&grid.lo[range.clone()])
-            .zip(&grid.inv_width[range.clone()])
-            .zip(&grid.shift[range.clone()])
-            .zip(tally.min[range.clone()].iter_mut())
-            .zip(tally.max[range.clone()].iter_mut())
-            .zip(sums.sum[range.clone()].iter_mut())
-            .zip(sums.sumsq[range.clone()].iter_mut());
-        for (k, (((((((x, lo), inv), shift), mn), mx), sum), sq)) in chunk.enumerate() {
-            let b = (x - lo) * inv;
-            let bin = if b >= 0.0 {
-                (b as usize).min(BINS - 1)
-            } else {
-                0
-            };
-            cells[k] = (first + k) * BINS + bin;
-            *mn = mn.min(*x);
-            *mx = mx.max(*x);
-            let d = x - shift;
-            *sum += d;
-            *sq += d * d;
+        let mut k = first;
+        while k + GROUP <= last {
+            let r = k..k + GROUP;
+            let x: &[f64; GROUP] = values[r.clone()].try_into().expect("group");
+            let lo: &[f64; GROUP] = grid.lo[r.clone()].try_into().expect("group");
+            let inv: &[f64; GROUP] = grid.inv_width[r.clone()].try_into().expect("group");
+            let shift: &[f64; GROUP] = grid.shift[r.clone()].try_into().expect("group");
+            let mn: &mut [f64; GROUP] = (&mut tally.min[r.clone()]).try_into().expect("group");
+            let (m0, mut m1) = (*mn, [0.0; GROUP]);
+            for j in 0..GROUP {
+                m1[j] = m0[j].min(x[j]);
+            }
+            *mn = m1;
+            let mx: &mut [f64; GROUP] = (&mut tally.max[r.clone()]).try_into().expect("group");
+            let (m0, mut m1) = (*mx, [0.0; GROUP]);
+            for j in 0..GROUP {
+                m1[j] = m0[j].max(x[j]);
+            }
+            *mx = m1;
+            let sum: &mut [f64; GROUP] = (&mut sums.sum[r.clone()]).try_into().expect("group");
+            let sq: &mut [f64; GROUP] = (&mut sums.sumsq[r]).try_into().expect("group");
+            let (s0, q0) = (*sum, *sq);
+            let (mut s1, mut q1) = ([0.0; GROUP], [0.0; GROUP]);
+            for j in 0..GROUP {
+                let d = x[j] - shift[j];
+                s1[j] = s0[j] + d;
+                q1[j] = q0[j] + d * d;
+            }
+            (*sum, *sq) = (s1, q1);
+            for j in 0..GROUP {
+                cells[k - first + j] = (k + j) * BINS + bin_of((x[j] - lo[j]) * inv[j]);
+            }
+            k += GROUP;
+        }
+        for i in k..last {
+            let x = values[i];
+            cells[i - first] = i * BINS + bin_of((x - grid.lo[i]) * grid.inv_width[i]);
+            tally.min[i] = tally.min[i].min(x);
+            tally.max[i] = tally.max[i].max(x);
+            let d = x - grid.shift[i];
+            sums.sum[i] += d;
+            sums.sumsq[i] += d * d;
         }
         for &i in &cells[..last - first] {
             increment(&mut tally.low, &mut tally.high, i);
@@ -260,6 +324,13 @@ pub fn record(
     for (g, d) in depletion.iter().enumerate() {
         tally.depletion[g * (years + 1) + d.unwrap_or(years)] += 1;
     }
+}
+
+/// The bin of a value at `b` bin widths above the grid's bottom: its whole part, within
+/// `0..BINS` (a NaN goes to bin 0).
+#[inline(always)]
+fn bin_of(b: f64) -> usize {
+    b.max(0.0).min((BINS - 1) as f64) as usize
 }
 
 /// Sums of `x − shift` and `(x − shift)²` over a block of paths.
@@ -404,6 +475,30 @@ impl Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn bins_clamp_like_the_integer_conversion() {
+        for b in [
+            -1.0,
+            -0.0,
+            0.0,
+            0.4,
+            1.0,
+            2046.9,
+            2047.0,
+            2047.9,
+            5e9,
+            f64::INFINITY,
+            f64::NAN,
+        ] {
+            let old = if b >= 0.0 {
+                (b as usize).min(BINS - 1)
+            } else {
+                0
+            };
+            assert_eq!(bin_of(b), old, "{b}");
+        }
+    }
 
     #[test]
     fn quantiles_within_one_bin_of_exact() {

@@ -14,8 +14,8 @@
 use crate::benefits::Record;
 use crate::china::ChinaRules;
 use crate::cohorts::{
-    nonzero_range, range_dot_lanes, range_sum_dot, Cohorts, A, A_D, A_IA, A_N, A_S, A_W, I, I_N,
-    I_P, N_ARRAYS, R, R_N, R_P, R_PIA, V, V_D, V_IA, V_N, V_S, V_W,
+    nonzero_range, range_dot_lanes, range_sum_dot, CellVec, Cohorts, A, A_D, A_IA, A_N, A_S, A_W,
+    I, I_N, I_P, N_ARRAYS, R, R_N, R_P, R_PIA, V, V_D, V_IA, V_N, V_S, V_W,
 };
 use crate::demography::{whole_age, State};
 use crate::economy::EconPath;
@@ -168,7 +168,7 @@ pub struct Projector<'m, const L: usize = 1> {
     cohorts: Cohorts<L>,
     used: [bool; N_ARRAYS],
     /// Scratch: one sex's q for the year.
-    q: Vec<[f64; L]>,
+    q: CellVec<L>,
     /// Discount factor of each year index for the present value of deficits.
     discount: Vec<f64>,
     /// For each year index t1 and sex, the first age at which anyone may retire.
@@ -326,7 +326,7 @@ impl<'m, const L: usize> Projector<'m, L> {
             model,
             cohorts: Cohorts::new(f.years(), ages),
             used,
-            q: vec![[0.0; L]; ages],
+            q: CellVec::new(ages),
             discount,
             retire_from,
             retire_rate,
@@ -795,9 +795,9 @@ impl<'m, const L: usize> Projector<'m, L> {
                 &self.beta_ranges,
                 &self.factors,
                 first,
-                &mut self.q[..ages],
+                self.q.cells_mut(),
             );
-            let q = &self.q[..ages];
+            let q = self.q.cells();
             if m.adjustments.retirement_age.is_some() {
                 for l in 0..L {
                     self.e60[s][l] = life_expectancy(q.iter().map(|q| q[l]), 60);
@@ -892,7 +892,7 @@ impl<'m, const L: usize> Projector<'m, L> {
         let wrel = &m.contributions.relative_wage[range.clone()];
         let base = &self.base_rel[range];
         let china = m.china.is_some();
-        let q = &self.q[..ages];
+        let q = self.q.cells();
         let co = &mut self.cohorts;
         let a_live = co.live(A, s);
         // Ledger (lane 0): actives leaving, vested members coming back.
