@@ -155,39 +155,71 @@ impl Tally {
     /// interpolation between the estimated order statistics `⌊h⌋` and `⌊h⌋ + 1`,
     /// `h = p (n − 1)`.
     pub fn quantile(&self, grid: &Grid, s: usize, p: f64) -> f64 {
-        // No finite value at all (a series that is NaN on every path): no quantile.
-        if self.n == 0 || self.min[s] > self.max[s] {
-            return f64::NAN;
-        }
-        if self.min[s] == self.max[s] {
-            return self.min[s];
-        }
-        let h = p * (self.n - 1) as f64;
-        let k = h.floor() as u64;
-        let frac = h - k as f64;
-        let lo = self.order_statistic(grid, s, k);
-        let hi = if frac > 0.0 && k + 1 < self.n {
-            self.order_statistic(grid, s, k + 1)
-        } else {
-            lo
-        };
-        lo + frac * (hi - lo)
+        self.quantiles(grid, s, &[p])[0]
     }
 
-    /// Estimate of the `k`-th smallest value (0-based): the values of a bin are taken as
-    /// evenly spread across it; the result is clamped to the exact extremes.
-    fn order_statistic(&self, grid: &Grid, s: usize, k: u64) -> f64 {
+    /// [`Self::quantile`] of several probabilities at once, in one scan of the bins.
+    pub fn quantiles<const Q: usize>(&self, grid: &Grid, s: usize, ps: &[f64; Q]) -> [f64; Q] {
+        // No finite value at all (a series that is NaN on every path): no quantile.
+        if self.n == 0 || self.min[s] > self.max[s] {
+            return [f64::NAN; Q];
+        }
+        if self.min[s] == self.max[s] {
+            return [self.min[s]; Q];
+        }
+        // The order statistics wanted: ⌊h⌋ of each p, and ⌊h⌋ + 1 where it is used.
+        let mut wanted = Vec::with_capacity(2 * Q);
+        let ranks: Vec<(u64, f64)> = ps
+            .iter()
+            .map(|p| {
+                let h = p * (self.n - 1) as f64;
+                let k = h.floor() as u64;
+                let frac = h - k as f64;
+                wanted.push(k);
+                if frac > 0.0 && k + 1 < self.n {
+                    wanted.push(k + 1);
+                }
+                (k, frac)
+            })
+            .collect();
+        wanted.sort_unstable();
+        wanted.dedup();
+        let values = self.order_statistics(grid, s, &wanted);
+        let at = |k: u64| values[wanted.binary_search(&k).expect("rank wanted")];
+        let mut out = [0.0; Q];
+        for (o, &(k, frac)) in out.iter_mut().zip(&ranks) {
+            let lo = at(k);
+            let hi = if frac > 0.0 && k + 1 < self.n {
+                at(k + 1)
+            } else {
+                lo
+            };
+            *o = lo + frac * (hi - lo);
+        }
+        out
+    }
+
+    /// Estimates of the `k`-th smallest values (0-based, `ks` rising): the values of a
+    /// bin are taken as evenly spread across it; each is clamped to the exact extremes.
+    fn order_statistics(&self, grid: &Grid, s: usize, ks: &[u64]) -> Vec<f64> {
+        let mut out = Vec::with_capacity(ks.len());
+        let mut next = ks.iter().peekable();
         let mut before = 0u64;
         for b in 0..BINS {
             let c = self.count(s * BINS + b) as u64;
-            if before + c > k {
+            while let Some(&&k) = next.peek() {
+                if before + c <= k {
+                    break;
+                }
                 let inside = ((k - before) as f64 + 0.5) / c as f64;
                 let x = grid.lo[s] + grid.width[s] * (b as f64 + inside);
-                return x.clamp(self.min[s], self.max[s]);
+                out.push(x.clamp(self.min[s], self.max[s]));
+                next.next();
             }
             before += c;
         }
-        self.max[s]
+        out.resize(ks.len(), self.max[s]);
+        out
     }
 }
 
@@ -416,9 +448,7 @@ impl Summary {
                 let mut out = [0.0; 11];
                 out[0] = sums.mean(grid, s);
                 out[1] = sums.sd(s);
-                for (k, p) in QUANTILES.iter().enumerate() {
-                    out[2 + k] = tally.quantile(grid, s, *p);
-                }
+                out[2..].copy_from_slice(&tally.quantiles(grid, s, &QUANTILES));
                 out
             })
             .collect();

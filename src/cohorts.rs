@@ -7,6 +7,7 @@
 //! path of its own, and every sum over ages is grouped so that a lane's result never
 //! depends on the other lanes (see [`range_sum`]).
 
+use crate::aligned::CellVec;
 use crate::demography::State;
 
 /// The working stocks of a projector, laid out by birth cohort: within each sex's
@@ -16,7 +17,11 @@ use crate::demography::State;
 pub(crate) struct Cohorts<const L: usize> {
     span: usize,
     base: usize,
-    arrays: [CellVec<L>; N_ARRAYS],
+    /// Every mass array in one buffer: array `k` from cell `k × stride`. Arrays start
+    /// 9 cache lines apart modulo 4 KiB, so that the same cell of different arrays
+    /// falls in different sets of the cache.
+    cells: CellVec<L>,
+    stride: usize,
     /// For each state (A, V, I, R) and sex, the half-open age range outside which every
     /// mass of every lane is exactly zero: loops skip the ages nobody can be at.
     live: [[(usize, usize); 2]; 4],
@@ -125,45 +130,6 @@ fn add<const L: usize, const M: usize>(a: &mut [[f64; L]; M], b: [[f64; L]; M]) 
     }
 }
 
-/// Cells of `L` lanes whose first cell starts on a 64-byte boundary, so that a cell of
-/// 8 lanes is one cache line and one aligned vector (an allocation only promises the
-/// alignment of `f64`, 8 bytes): the values are kept from an offset into a slightly
-/// longer buffer.
-pub(crate) struct CellVec<const L: usize> {
-    values: Vec<f64>,
-    offset: usize,
-    len: usize,
-}
-
-impl<const L: usize> CellVec<L> {
-    /// `len` cells of zeros.
-    pub(crate) fn new(len: usize) -> CellVec<L> {
-        const LINE: usize = 64;
-        let values = vec![0.0; len * L + LINE / std::mem::size_of::<f64>()];
-        let misalignment = values.as_ptr() as usize % LINE;
-        let offset = (LINE - misalignment) % LINE / std::mem::size_of::<f64>();
-        CellVec {
-            values,
-            offset,
-            len,
-        }
-    }
-
-    #[inline]
-    pub(crate) fn cells(&self) -> &[[f64; L]] {
-        self.values[self.offset..self.offset + self.len * L]
-            .as_chunks()
-            .0
-    }
-
-    #[inline]
-    pub(crate) fn cells_mut(&mut self) -> &mut [[f64; L]] {
-        self.values[self.offset..self.offset + self.len * L]
-            .as_chunks_mut()
-            .0
-    }
-}
-
 /// Positions of the ten mass arrays in [`Cohorts::arrays`].
 pub(crate) const A_N: usize = 0;
 pub(crate) const A_S: usize = 1;
@@ -186,10 +152,13 @@ pub(crate) const R_PIA: usize = 14;
 impl<const L: usize> Cohorts<L> {
     pub(crate) fn new(years: usize, ages: usize) -> Cohorts<L> {
         let span = years + ages + 1;
+        let cell = L * std::mem::size_of::<f64>();
+        let stride = ((2 * span * cell).next_multiple_of(4096) + 9 * 64).div_ceil(cell);
         Cohorts {
             span,
             base: years,
-            arrays: std::array::from_fn(|_| CellVec::new(2 * span)),
+            cells: CellVec::new(N_ARRAYS * stride),
+            stride,
             live: [[(0, 0); 2]; 4],
         }
     }
@@ -229,14 +198,14 @@ impl<const L: usize> Cohorts<L> {
     /// The age window `0..ages` of array `k` for sex `s`.
     #[inline]
     pub(crate) fn window(&self, k: usize, s: usize, ages: usize) -> &[[f64; L]] {
-        let start = s * self.span + self.base;
-        &self.arrays[k].cells()[start..start + ages]
+        let start = k * self.stride + s * self.span + self.base;
+        &self.cells.cells()[start..start + ages]
     }
 
     #[inline]
     pub(crate) fn window_mut(&mut self, k: usize, s: usize, ages: usize) -> &mut [[f64; L]] {
-        let start = s * self.span + self.base;
-        &mut self.arrays[k].cells_mut()[start..start + ages]
+        let start = k * self.stride + s * self.span + self.base;
+        &mut self.cells.cells_mut()[start..start + ages]
     }
 
     /// Mutable windows of several distinct arrays at once.
@@ -248,10 +217,11 @@ impl<const L: usize> Cohorts<L> {
         ages: usize,
     ) -> [&mut [[f64; L]]; N] {
         let start = s * self.span + self.base;
-        self.arrays
-            .get_disjoint_mut(ks)
+        let stride = self.stride;
+        self.cells
+            .cells_mut()
+            .get_disjoint_mut(ks.map(|k| k * stride + start..k * stride + start + ages))
             .expect("distinct arrays")
-            .map(|v| &mut v.cells_mut()[start..start + ages])
     }
 
     /// Σ of array `k` over both sexes' live ranges, for each lane.
@@ -319,7 +289,8 @@ impl<const L: usize> Cohorts<L> {
                 continue;
             }
             let (span, base) = (self.span, self.base);
-            let v = self.arrays[k].cells_mut();
+            let first = k * self.stride;
+            let v = &mut self.cells.cells_mut()[first..first + 2 * span];
             v.fill([0.0; L]);
             for s in 0..2 {
                 let start = s * span + base;
@@ -385,17 +356,6 @@ impl<const L: usize> Cohorts<L> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn cells_start_on_a_cache_line() {
-        for len in [1, 7, 300] {
-            let mut v = CellVec::<8>::new(len);
-            assert_eq!(v.cells().len(), len);
-            assert_eq!(v.cells().as_ptr() as usize % 64, 0);
-            v.cells_mut()[len - 1] = [1.0; 8];
-            assert!(v.cells()[..len - 1].iter().flatten().all(|x| *x == 0.0));
-        }
-    }
 
     #[test]
     fn range_sums_group_by_age_not_by_range() {

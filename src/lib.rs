@@ -5,6 +5,7 @@
 //! paths in parallel and [`aggregate`] summarises them; [`export`] writes the results.
 
 pub mod aggregate;
+pub mod aligned;
 pub mod benefits;
 pub mod china;
 mod cohorts;

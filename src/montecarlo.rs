@@ -23,7 +23,7 @@ use crate::projection::{metric, metrics_of, PathSummary, Projector, Row, N_METRI
 /// Paths per block (the unit of reproducible merging).
 pub const BLOCK: usize = 1024;
 /// Paths projected, then recorded, at a time by a worker.
-const BATCH: usize = 64;
+const BATCH: usize = 8;
 /// Blocks per wave (the unit of progress reports and of memory for block sums).
 const WAVE: usize = 64;
 
@@ -156,18 +156,10 @@ impl<'m, const L: usize> Runner<'m, L> {
         }
         let rows = self.rows.each_mut().map(|r| &mut r[..]);
         let summaries = self.projector.run_lanes(self.econ.each_ref(), rows);
-        let k = metrics_of(self.model);
         let n_series = self.values.len() / L;
         for (l, summary) in summaries.iter().enumerate() {
             let values = &mut self.values[l * n_series..(l + 1) * n_series];
-            let rows = &self.rows[l];
-            for (out, row) in values.chunks_exact_mut(k).zip(rows) {
-                out.copy_from_slice(&row[..k]);
-            }
-            let n = rows.len() * k;
-            values[n] = rows[rows.len() - 1][metric::CUMULATIVE_DEFICIT];
-            values[n + 1] = summary.cumulative_subsidy;
-            values[n + 2] = summary.pv_deficits;
+            write_values(self.model, &self.rows[l], summary, values);
         }
         summaries
     }
@@ -183,11 +175,24 @@ impl<'m, const L: usize> Runner<'m, L> {
         depletion: &mut [Option<usize>],
     ) {
         self.draw_group(seed, first, count);
-        let summaries = self.project_group(true);
+        let per = self.model.frame.years() * SHOCKS_PER_YEAR;
+        for (l, econ) in self.econ.iter_mut().enumerate() {
+            let lane = &self.shocks[l * per..(l + 1) * per];
+            self.model.economy.fill_path(Some(lane), econ);
+        }
+        let rows = self.rows.each_mut().map(|r| &mut r[..]);
+        let summaries = self.projector.run_lanes(self.econ.each_ref(), rows);
+        // Straight into the caller's buffer (the runner's own values are left as they
+        // were).
         let n = self.values.len() / L;
         for l in 0..count {
             depletion[l] = summaries[l].depletion;
-            values[l * n..(l + 1) * n].copy_from_slice(self.lane_values(l));
+            write_values(
+                self.model,
+                &self.rows[l],
+                &summaries[l],
+                &mut values[l * n..(l + 1) * n],
+            );
         }
     }
 
@@ -257,6 +262,19 @@ impl<'m> PathRunner<'m> {
     pub fn econ(&self) -> &EconPath {
         self.lane_econ(0)
     }
+}
+
+/// A path's values from its rows and summary: the model's yearly metrics
+/// ([`metrics_of`]) year after year, then [`PATH_MEASURES`].
+fn write_values(model: &Model, rows: &[Row], summary: &PathSummary, values: &mut [f64]) {
+    let k = metrics_of(model);
+    for (out, row) in values.chunks_exact_mut(k).zip(rows) {
+        out.copy_from_slice(&row[..k]);
+    }
+    let n = rows.len() * k;
+    values[n] = rows[rows.len() - 1][metric::CUMULATIVE_DEFICIT];
+    values[n + 1] = summary.cumulative_subsidy;
+    values[n + 2] = summary.pv_deficits;
 }
 
 /// What a Monte Carlo pass computes for each path: a fixed number of values and of

@@ -11,11 +11,12 @@
 //! over ages are grouped by age (see [`crate::cohorts::range_sum`]): a path's numbers are
 //! bit for bit the same whatever `L` and whichever paths share its lanes.
 
+use crate::aligned::CellVec;
 use crate::benefits::Record;
 use crate::china::ChinaRules;
 use crate::cohorts::{
-    nonzero_range, range_dot_lanes, range_sum_dot, CellVec, Cohorts, A, A_D, A_IA, A_N, A_S, A_W,
-    I, I_N, I_P, N_ARRAYS, R, R_N, R_P, R_PIA, V, V_D, V_IA, V_N, V_S, V_W,
+    nonzero_range, range_dot_lanes, range_sum_dot, Cohorts, A, A_D, A_IA, A_N, A_S, A_W, I, I_N,
+    I_P, N_ARRAYS, R, R_N, R_P, R_PIA, V, V_D, V_IA, V_N, V_S, V_W,
 };
 use crate::demography::{whole_age, State};
 use crate::economy::EconPath;
