@@ -136,12 +136,35 @@ impl Tally {
 
     /// Adds `other` (exact, in any order).
     pub fn merge(&mut self, other: &Tally) {
-        self.n += other.n;
-        for i in 0..self.low.len() {
-            let total = self.count(i) + other.count(i);
-            self.low[i] = (total & 0xff) as u8;
-            self.high[i] = total - (total & 0xff);
+        self.merge_all(&[other]);
+    }
+
+    /// Adds every tally of `others` (exact, in any order); the bins in parallel.
+    pub fn merge_all(&mut self, others: &[&Tally]) {
+        use rayon::prelude::*;
+        const CHUNK: usize = 1 << 16;
+        self.low
+            .par_chunks_mut(CHUNK)
+            .zip(self.high.par_chunks_mut(CHUNK))
+            .enumerate()
+            .for_each(|(c, (low, high))| {
+                for (j, (lo, hi)) in low.iter_mut().zip(high.iter_mut()).enumerate() {
+                    let i = c * CHUNK + j;
+                    let total = others
+                        .iter()
+                        .fold(*hi + *lo as u32, |sum, t| sum + t.count(i));
+                    *lo = (total & 0xff) as u8;
+                    *hi = total - (total & 0xff);
+                }
+            });
+        for other in others {
+            self.merge_extremes(other);
         }
+    }
+
+    /// The order-free rest of [`Self::merge`]: paths, extremes and depletion counts.
+    fn merge_extremes(&mut self, other: &Tally) {
+        self.n += other.n;
         for s in 0..self.min.len() {
             self.min[s] = self.min[s].min(other.min[s]);
             self.max[s] = self.max[s].max(other.max[s]);

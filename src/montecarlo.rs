@@ -527,8 +527,10 @@ fn aggregate<F: PathFn>(
         wave_start = wave_end;
     }
     let mut tally = Tally::new(n_series, years, groups);
-    for slot in &slots {
-        tally.merge(&slot.lock().expect("worker slot").tally);
-    }
+    let slots: Vec<Slot<F::Worker>> = slots
+        .into_iter()
+        .map(|m| m.into_inner().expect("worker slot"))
+        .collect();
+    tally.merge_all(&slots.iter().map(|s| &s.tally).collect::<Vec<_>>());
     Summary::new(&grid, &tally, &total)
 }
