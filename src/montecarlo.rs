@@ -68,15 +68,15 @@ pub fn lanes() -> usize {
 
 /// A runner of [`lanes`] paths at a time.
 pub enum LaneRunner<'m> {
-    Four(Runner<'m, 4>),
-    Eight(Runner<'m, 8>),
+    Four(Box<Runner<'m, 4>>),
+    Eight(Box<Runner<'m, 8>>),
 }
 
 impl<'m> LaneRunner<'m> {
     pub fn new(model: &'m Model) -> LaneRunner<'m> {
         match lanes() {
-            8 => LaneRunner::Eight(Runner::lanes(model)),
-            _ => LaneRunner::Four(Runner::lanes(model)),
+            8 => LaneRunner::Eight(Box::new(Runner::lanes(model))),
+            _ => LaneRunner::Four(Box::new(Runner::lanes(model))),
         }
     }
 

@@ -689,8 +689,8 @@ impl<'m, const L: usize> Projector<'m, L> {
             }
             let (lo, hi) = co.live(V, s);
             for a in &mut co.window_mut(V_IA, s, ages)[lo..hi] {
-                for l in 0..L {
-                    a[l] *= interest;
+                for v in a.iter_mut() {
+                    *v *= interest;
                 }
             }
         }
@@ -1103,11 +1103,11 @@ impl<'m, const L: usize> Projector<'m, L> {
                         &r.vested_early_rate.year(t1, cells)[c],
                     );
                     for x in 0..ages {
-                        for l in 0..L {
-                            let above = x >= ra[l];
+                        for (l, &ra) in ra.iter().enumerate() {
+                            let above = x >= ra;
                             self.dyn_rate[x][l] = if above { rho[x] } else { early[x] };
                             self.dyn_vrate[x][l] = if above { vr[x] } else { ve[x] };
-                            self.dyn_factor[x][l] = b.age_factor(t1, x, ra[l]);
+                            self.dyn_factor[x][l] = b.age_factor(t1, x, ra);
                         }
                     }
                     let sex = SexYear {
