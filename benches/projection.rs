@@ -1,11 +1,12 @@
-//! Benchmarks of the per-path projection and of a whole Monte Carlo run, on the two
-//! benchmark scenarios (`scenarios/bench-2050-basic.toml`, `scenarios/bench-2050.toml`).
-//! Throughput is reported in path-years (one path projected through one year).
+//! Benchmarks of the projection (one path; a group of paths in lanes, as the Monte
+//! Carlo runs them) and of a whole Monte Carlo run, on the two benchmark scenarios
+//! (`scenarios/bench-2050-basic.toml`, `scenarios/bench-2050.toml`). Throughput is
+//! reported in path-years (one path projected through one year).
 
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use fundcast::montecarlo::{self, Options, PathRunner};
+use fundcast::montecarlo::{self, Options, PathRunner, Runner};
 use fundcast::scenario;
 
 fn scenarios() -> Vec<(&'static str, fundcast::Model)> {
@@ -39,6 +40,29 @@ fn per_path(c: &mut Criterion) {
     }
 }
 
+/// A group of paths in the lanes of one projector (4 and 8 lanes), shocks drawn per
+/// group: what a Monte Carlo worker does for each group, before recording.
+fn per_group(c: &mut Criterion) {
+    fn bench<const L: usize>(c: &mut Criterion, name: &str, model: &fundcast::Model) {
+        let mut group = c.benchmark_group(format!("lanes/{name}"));
+        group.throughput(Throughput::Elements((L * model.frame.years()) as u64));
+        let mut runner: Runner<L> = Runner::lanes(model);
+        let mut first = 0u64;
+        group.bench_function(format!("{L} lanes, draw+project"), |b| {
+            b.iter(|| {
+                first += L as u64;
+                runner.draw_group(model.seed, first, L);
+                runner.project_group(true)
+            })
+        });
+        group.finish();
+    }
+    for (name, model) in scenarios() {
+        bench::<4>(c, name, &model);
+        bench::<8>(c, name, &model);
+    }
+}
+
 /// A whole run of 2,000 paths on one thread, aggregation included.
 fn whole_run(c: &mut Criterion) {
     for (name, model) in scenarios() {
@@ -58,5 +82,5 @@ fn whole_run(c: &mut Criterion) {
     }
 }
 
-criterion_group!(benches, per_path, whole_run);
+criterion_group!(benches, per_path, per_group, whole_run);
 criterion_main!(benches);

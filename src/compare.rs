@@ -8,8 +8,9 @@
 use crate::aggregate::Summary;
 use crate::economy::SHOCKS_PER_YEAR;
 use crate::model::Model;
-use crate::montecarlo::{self, PathFn, PathRunner};
+use crate::montecarlo::{self, PathFn, Runner};
 use crate::projection::metric;
+use crate::projection::{PathSummary, Row};
 
 /// Per-path measures of each scenario, in this order, then one indicator
 /// "depleted by year" for each marked year.
@@ -44,9 +45,13 @@ impl Paired<'_, '_> {
     }
 }
 
-/// A worker of a comparison: one runner per scenario and the shared shocks.
+/// Paths projected together in each scenario's runner.
+const LANES: usize = 4;
+
+/// A worker of a comparison: one runner per scenario and the shared shocks of a group
+/// of paths.
 pub struct PairedWorker<'m> {
-    runners: Vec<PathRunner<'m>>,
+    runners: Vec<Runner<'m, LANES>>,
     shocks: Vec<f64>,
     own: Vec<f64>,
 }
@@ -60,10 +65,10 @@ impl<'a, 'm> PathFn for Paired<'a, 'm> {
             runners: self
                 .entries
                 .iter()
-                .map(|e| PathRunner::new(e.model))
+                .map(|e| Runner::lanes(e.model))
                 .collect(),
-            shocks: vec![0.0; years * SHOCKS_PER_YEAR],
-            own: vec![0.0; self.per_scenario() * self.entries.len()],
+            shocks: vec![0.0; LANES * years * SHOCKS_PER_YEAR],
+            own: vec![0.0; LANES * self.per_scenario() * self.entries.len()],
         }
     }
 
@@ -80,6 +85,10 @@ impl<'a, 'm> PathFn for Paired<'a, 'm> {
         self.entries[0].model.frame.years()
     }
 
+    fn lanes(&self) -> usize {
+        LANES
+    }
+
     fn paths(
         &self,
         w: &mut PairedWorker<'m>,
@@ -88,59 +97,52 @@ impl<'a, 'm> PathFn for Paired<'a, 'm> {
         values: &mut [f64],
         depletion: &mut [Option<usize>],
     ) {
-        let (n_series, groups) = (self.series(), self.groups());
-        for (k, i) in (first..first + count as u64).enumerate() {
-            self.path(
-                w,
-                i,
-                &mut values[k * n_series..(k + 1) * n_series],
-                &mut depletion[k * groups..(k + 1) * groups],
-            );
+        montecarlo::draw_group(self.seed, first, count, LANES, &mut w.shocks);
+        let k = self.per_scenario();
+        let n = self.entries.len();
+        let last = self.years() - 1;
+        // Measures of path l in scenario g at `own[(l n + g) k..]`.
+        for (g, runner) in w.runners.iter_mut().enumerate() {
+            let summaries = runner.project_group_from(Some(&w.shocks));
+            for (l, s) in summaries.iter().enumerate().take(count) {
+                depletion[l * n + g] = s.depletion;
+                let out = &mut w.own[(l * n + g) * k..(l * n + g + 1) * k];
+                self.measures(&runner.lane_rows(l)[last], s, out);
+            }
+        }
+        let n_series = self.series();
+        for l in 0..count {
+            let own = &w.own[l * n * k..(l + 1) * n * k];
+            let values = &mut values[l * n_series..(l + 1) * n_series];
+            values[..n * k].copy_from_slice(own);
+            for v in 1..n {
+                for j in 0..k {
+                    values[(n + v - 1) * k + j] = own[v * k + j] - own[j];
+                }
+            }
         }
     }
 }
 
-impl<'m> Paired<'_, 'm> {
-    /// Projects path `i` in every scenario on the same shocks.
-    fn path(
-        &self,
-        w: &mut PairedWorker<'m>,
-        i: u64,
-        values: &mut [f64],
-        depletion: &mut [Option<usize>],
-    ) {
-        montecarlo::draw_shocks(self.seed, i, &mut w.shocks);
-        let k = self.per_scenario();
-        let last = self.years() - 1;
-        for (g, runner) in w.runners.iter_mut().enumerate() {
-            let s = runner.project_from(Some(&w.shocks));
-            depletion[g] = s.depletion;
-            let row = &runner.rows()[last];
-            let out = &mut w.own[g * k..(g + 1) * k];
-            out[0] = row[metric::CUMULATIVE_DEFICIT];
-            out[1] = s.cumulative_subsidy;
-            out[2] = s.pv_deficits;
-            out[3] = row[metric::DEPENDENCY_RATIO];
-            out[4] = row[metric::REPLACEMENT_RATIO];
-            out[5] = if s.depletion.is_some() { 1.0 } else { 0.0 };
-            for (j, &year) in self.marked.iter().enumerate() {
-                out[6 + j] = match s.depletion {
-                    Some(t) if t <= year => 1.0,
-                    _ => 0.0,
-                };
-            }
-            if self.china {
-                let j = 6 + self.marked.len();
-                out[j] = row[metric::IA_FUND_END];
-                out[j + 1] = row[metric::IA_IMPLICIT_DEBT];
-            }
+impl Paired<'_, '_> {
+    /// A path's measures in one scenario from its last row and its summary.
+    fn measures(&self, row: &Row, s: &PathSummary, out: &mut [f64]) {
+        out[0] = row[metric::CUMULATIVE_DEFICIT];
+        out[1] = s.cumulative_subsidy;
+        out[2] = s.pv_deficits;
+        out[3] = row[metric::DEPENDENCY_RATIO];
+        out[4] = row[metric::REPLACEMENT_RATIO];
+        out[5] = if s.depletion.is_some() { 1.0 } else { 0.0 };
+        for (j, &year) in self.marked.iter().enumerate() {
+            out[6 + j] = match s.depletion {
+                Some(t) if t <= year => 1.0,
+                _ => 0.0,
+            };
         }
-        let n = self.entries.len();
-        values[..n * k].copy_from_slice(&w.own);
-        for v in 1..n {
-            for j in 0..k {
-                values[(n + v - 1) * k + j] = w.own[v * k + j] - w.own[j];
-            }
+        if self.china {
+            let j = 6 + self.marked.len();
+            out[j] = row[metric::IA_FUND_END];
+            out[j + 1] = row[metric::IA_IMPLICIT_DEBT];
         }
     }
 }

@@ -130,11 +130,7 @@ impl<'m, const L: usize> Runner<'m, L> {
     /// Draws paths `first..first + count` (`1 ≤ count ≤ L`) into lanes `0..count`; the
     /// other lanes get path `first`'s shocks again (their results are not used).
     pub fn draw_group(&mut self, seed: u64, first: u64, count: usize) {
-        let per = self.shocks.len() / L;
-        for l in 0..L {
-            let i = if l < count { first + l as u64 } else { first };
-            draw_shocks(seed, i, &mut self.shocks[l * per..(l + 1) * per]);
-        }
+        draw_group(seed, first, count, L, &mut self.shocks);
     }
 
     /// Projects the lanes' shocks (`stochastic = false`: every z = 0 in every lane).
@@ -364,6 +360,16 @@ pub fn draw_shocks(seed: u64, i: u64, shocks: &mut [f64]) {
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     rng.set_stream(i);
     Economy::draw_shocks(&mut rng, shocks);
+}
+
+/// Draws paths `first..first + count` into the first `count` of `lanes` equal parts of
+/// `shocks`; the other parts get path `first`'s shocks again.
+pub fn draw_group(seed: u64, first: u64, count: usize, lanes: usize, shocks: &mut [f64]) {
+    let per = shocks.len() / lanes;
+    for (l, part) in shocks.chunks_exact_mut(per).enumerate() {
+        let i = if l < count { first + l as u64 } else { first };
+        draw_shocks(seed, i, part);
+    }
 }
 
 /// A worker slot: its state, buffers and tally, kept across waves.
