@@ -377,9 +377,10 @@ impl<'m, const L: usize> Projector<'m, L> {
     /// Projects `L` paths, one per lane: path `l` reads `econ[l]` and writes one row per
     /// year into `rows[l]` (base year first). The ledger, when on, follows lane 0.
     ///
-    /// On x86-64 processors with AVX2 the year loop is compiled a second time for them
-    /// (4 lanes per instruction instead of 2) and chosen at run time. Rust never fuses
-    /// a multiplication and an addition on its own, so both builds give the same bits.
+    /// On x86-64 the year loop is compiled twice more, for AVX-512 (used when `L ≥ 8`)
+    /// and for AVX2, and the build is chosen at run time from the processor. Rust never
+    /// fuses a multiplication and an addition on its own, so every build gives the same
+    /// bits.
     pub fn run_lanes(&mut self, econ: [&EconPath; L], rows: [&mut [Row]; L]) -> [PathSummary; L] {
         #[cfg(target_arch = "x86_64")]
         {
