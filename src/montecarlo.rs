@@ -145,13 +145,7 @@ impl<'m, const L: usize> Runner<'m, L> {
     /// `None`: every z = 0); common random numbers: several runners can project the same
     /// shocks.
     pub fn project_group_from(&mut self, shocks: Option<&[f64]>) -> [PathSummary; L] {
-        let per = self.model.frame.years() * SHOCKS_PER_YEAR;
-        for (l, econ) in self.econ.iter_mut().enumerate() {
-            let lane = shocks.map(|s| &s[l * per..(l + 1) * per]);
-            self.model.economy.fill_path(lane, econ);
-        }
-        let rows = self.rows.each_mut().map(|r| &mut r[..]);
-        let summaries = self.projector.run_lanes(self.econ.each_ref(), rows);
+        let summaries = self.project_rows(shocks);
         let n_series = self.values.len() / L;
         for (l, summary) in summaries.iter().enumerate() {
             let values = &mut self.values[l * n_series..(l + 1) * n_series];
@@ -171,13 +165,9 @@ impl<'m, const L: usize> Runner<'m, L> {
         depletion: &mut [Option<usize>],
     ) {
         self.draw_group(seed, first, count);
-        let per = self.model.frame.years() * SHOCKS_PER_YEAR;
-        for (l, econ) in self.econ.iter_mut().enumerate() {
-            let lane = &self.shocks[l * per..(l + 1) * per];
-            self.model.economy.fill_path(Some(lane), econ);
-        }
-        let rows = self.rows.each_mut().map(|r| &mut r[..]);
-        let summaries = self.projector.run_lanes(self.econ.each_ref(), rows);
+        let shocks = std::mem::take(&mut self.shocks);
+        let summaries = self.project_rows(Some(&shocks));
+        self.shocks = shocks;
         // Straight into the caller's buffer (the runner's own values are left as they
         // were).
         let n = self.values.len() / L;
@@ -190,6 +180,18 @@ impl<'m, const L: usize> Runner<'m, L> {
                 &mut values[l * n..(l + 1) * n],
             );
         }
+    }
+
+    /// Each lane's economy from its shocks (`None`: every z = 0), then the projection
+    /// into the lanes' rows.
+    fn project_rows(&mut self, shocks: Option<&[f64]>) -> [PathSummary; L] {
+        let per = self.model.frame.years() * SHOCKS_PER_YEAR;
+        for (l, econ) in self.econ.iter_mut().enumerate() {
+            let lane = shocks.map(|s| &s[l * per..(l + 1) * per]);
+            self.model.economy.fill_path(lane, econ);
+        }
+        let rows = self.rows.each_mut().map(|r| &mut r[..]);
+        self.projector.run_lanes(self.econ.each_ref(), rows)
     }
 
     /// Lane `l`'s values of the last projection: the model's yearly metrics
