@@ -8,6 +8,7 @@
 //! not grow with the number of paths: one tally per worker and the sums of one wave of
 //! blocks at a time.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -417,7 +418,8 @@ fn aggregate<F: PathFn>(
     let pilot = paths.min(BLOCK);
     // Chunks of whole lane groups, so that every group but the last is full.
     let chunk = pilot.div_ceil(threads).next_multiple_of(lanes);
-    let pieces: Vec<(Vec<f64>, Vec<Option<usize>>)> = (0..threads)
+    type Piece = (Vec<f64>, Vec<Option<usize>>, Vec<f64>, Vec<f64>);
+    let pieces: Vec<Piece> = (0..threads)
         .into_par_iter()
         .map(|j| {
             let mut w = f.worker();
@@ -436,16 +438,21 @@ fn aggregate<F: PathFn>(
                 );
                 k += count;
             }
-            (values, depletion)
+            let (mut lo, mut hi) = Tally::extremes(n_series);
+            for path in values.chunks_exact(n_series) {
+                for (s, &x) in path.iter().enumerate() {
+                    lo[s] = lo[s].min(x);
+                    hi[s] = hi[s].max(x);
+                }
+            }
+            (values, depletion, lo, hi)
         })
         .collect();
     let (mut lo, mut hi) = Tally::extremes(n_series);
-    for (values, _) in &pieces {
-        for path in values.chunks_exact(n_series) {
-            for (s, &x) in path.iter().enumerate() {
-                lo[s] = lo[s].min(x);
-                hi[s] = hi[s].max(x);
-            }
+    for (_, _, plo, phi) in &pieces {
+        for s in 0..n_series {
+            lo[s] = lo[s].min(plo[s]);
+            hi[s] = hi[s].max(phi[s]);
         }
     }
     let grid = Grid::from_pilot(&lo, &hi);
@@ -463,39 +470,42 @@ fn aggregate<F: PathFn>(
         .collect();
     let blocks = paths.div_ceil(BLOCK);
     let mut total = Sums::new(n_series);
-    {
-        // Block 0: the pilot's paths, in path order.
-        let mut slot = slots[0].lock().expect("worker slot");
-        let slot = &mut *slot;
-        for (values, depletion) in &pieces {
-            for (v, d) in values
-                .chunks_exact(n_series)
-                .zip(depletion.chunks_exact(groups))
-            {
-                record(&mut slot.tally, &mut total, &grid, v, d);
-            }
-        }
-    }
-    drop(pieces);
-    let mut wave_start = 1;
+    // Blocks go to whichever worker is free (the next one from a shared counter); block
+    // 0 is the pilot's paths, recorded in path order. Which worker takes a block changes
+    // no number: tallies are order-free and each block's sums are merged in block order.
+    let mut wave_start = 0;
     while wave_start < blocks {
         let wave_end = (wave_start + WAVE).min(blocks);
+        let next = AtomicUsize::new(wave_start);
         let mut done: Vec<(usize, Sums)> = (0..threads)
             .into_par_iter()
             .flat_map_iter(|j| {
                 let mut slot = slots[j].lock().expect("worker slot");
                 let slot = &mut *slot;
                 let mut out = Vec::new();
-                let mut b = wave_start + j;
-                while b < wave_end {
+                loop {
+                    let b = next.fetch_add(1, Ordering::Relaxed);
+                    if b >= wave_end {
+                        break;
+                    }
                     slot.sums.clear();
+                    if b == 0 {
+                        for (values, depletion, _, _) in &pieces {
+                            for (v, d) in values
+                                .chunks_exact(n_series)
+                                .zip(depletion.chunks_exact(groups))
+                            {
+                                record(&mut slot.tally, &mut slot.sums, &grid, v, d);
+                            }
+                        }
+                        out.push((b, slot.sums.clone()));
+                        continue;
+                    }
                     let first = b * BLOCK;
                     let last = ((b + 1) * BLOCK).min(paths);
                     let mut i = first;
                     while i < last {
-                        // A batch of paths projected group after group, then recorded:
-                        // the projection's arrays and the tally take turns in the
-                        // cache once per batch rather than once per group.
+                        // A batch of paths projected group after group, then recorded.
                         let in_batch = batch.min(last - i);
                         let mut k = 0;
                         while k < in_batch {
@@ -522,7 +532,6 @@ fn aggregate<F: PathFn>(
                         i += in_batch;
                     }
                     out.push((b, slot.sums.clone()));
-                    b += threads;
                 }
                 out
             })
@@ -534,6 +543,7 @@ fn aggregate<F: PathFn>(
         progress((wave_end * BLOCK).min(paths));
         wave_start = wave_end;
     }
+    drop(pieces);
     let mut tally = Tally::new(n_series, years, groups);
     let slots: Vec<Slot<F::Worker>> = slots
         .into_iter()
