@@ -23,8 +23,6 @@ use crate::projection::{metric, metrics_of, PathSummary, Projector, Row, N_METRI
 
 /// Paths per block (the unit of reproducible merging).
 pub const BLOCK: usize = 1024;
-/// Paths projected, then recorded, at a time by a worker.
-const BATCH: usize = 8;
 /// Blocks per wave (the unit of progress reports and of memory for block sums).
 const WAVE: usize = 64;
 
@@ -413,8 +411,6 @@ fn aggregate<F: PathFn>(
     // below as block 0, so no path is projected twice. It is split over the threads in
     // contiguous chunks and put back in path order.
     let lanes = f.lanes().max(1);
-    // Paths projected before they are recorded (a multiple of the lanes).
-    let batch = (BATCH / lanes).max(1) * lanes;
     let pilot = paths.min(BLOCK);
     // Chunks of whole lane groups, so that every group but the last is full.
     let chunk = pilot.div_ceil(threads).next_multiple_of(lanes);
@@ -461,8 +457,8 @@ fn aggregate<F: PathFn>(
         .map(|_| {
             Mutex::new(Slot {
                 worker: f.worker(),
-                values: vec![0.0; batch * n_series],
-                depletion: vec![None; batch * groups],
+                values: vec![0.0; lanes * n_series],
+                depletion: vec![None; lanes * groups],
                 tally: Tally::new(n_series, years, groups),
                 sums: Sums::new(n_series),
             })
@@ -505,31 +501,25 @@ fn aggregate<F: PathFn>(
                     let last = ((b + 1) * BLOCK).min(paths);
                     let mut i = first;
                     while i < last {
-                        // A batch of paths projected group after group, then recorded.
-                        let in_batch = batch.min(last - i);
-                        let mut k = 0;
-                        while k < in_batch {
-                            let count = lanes.min(in_batch - k);
-                            f.paths(
-                                &mut slot.worker,
-                                (i + k) as u64,
-                                count,
-                                &mut slot.values[k * n_series..(k + count) * n_series],
-                                &mut slot.depletion[k * groups..(k + count) * groups],
-                            );
-                            k += count;
-                        }
+                        let count = lanes.min(last - i);
+                        f.paths(
+                            &mut slot.worker,
+                            i as u64,
+                            count,
+                            &mut slot.values[..count * n_series],
+                            &mut slot.depletion[..count * groups],
+                        );
                         // Recorded in path order: the block's sums do not depend on
                         // how its paths were grouped.
                         for (v, d) in slot
                             .values
                             .chunks_exact(n_series)
                             .zip(slot.depletion.chunks_exact(groups))
-                            .take(in_batch)
+                            .take(count)
                         {
                             record(&mut slot.tally, &mut slot.sums, &grid, v, d);
                         }
-                        i += in_batch;
+                        i += count;
                     }
                     out.push((b, slot.sums.clone()));
                 }

@@ -8,7 +8,7 @@
 //! A `Projector<L>` projects `L` paths at once, one per lane of every cell (`[age][lane]`),
 //! so that each operation on a cell is one vector operation over paths. Every lane does
 //! exactly the scalar operations of a one-path projection, in the same order, and sums
-//! over ages are grouped by age (see [`crate::cohorts::range_sum`]): a path's numbers are
+//! over ages are grouped by age mod 4 (see `cohorts::range_sum`): a path's numbers are
 //! bit for bit the same whatever `L` and whichever paths share its lanes.
 
 use crate::aligned::CellVec;
