@@ -256,9 +256,11 @@ fn increment(low: &mut [u8], high: &mut [u32], i: usize) {
     }
 }
 
-/// Records one path in a tally and a block's sums at once: one pass over its values,
-/// without bounds checks (the same as [`Tally::add`] then [`Sums::add`]). Compiled a
-/// second time for AVX-512 and for AVX2 and chosen at run time (the same bits).
+/// Records paths in a tally and a block's sums at once: `values` holds the paths one
+/// after the other ([`Grid::series`] values each), `depletion` their depletion years
+/// (the same number per path). The same as [`Tally::add`] then [`Sums::add`] path after
+/// path: each series' sums take the paths in order. Compiled a second time for AVX-512
+/// and for AVX2 and chosen at run time (the same bits).
 #[inline]
 pub fn record(
     tally: &mut Tally,
@@ -305,8 +307,11 @@ fn record_avx2(
     record_values(tally, sums, grid, values, depletion);
 }
 
-/// Values taken together by [`record_values`]'s first pass: one vector of them.
+/// Series taken together by [`record_values`]: one vector of them.
 const GROUP: usize = 8;
+/// Paths taken together by [`record_values`]: their values of a series fall in
+/// neighbouring bins, so a group of series costs one cache miss per bin line, not per path.
+const PATHS: usize = 8;
 
 #[inline(always)]
 fn record_values(
@@ -316,76 +321,85 @@ fn record_values(
     values: &[f64],
     depletion: &[Option<usize>],
 ) {
-    tally.n += 1;
-    sums.n += 1;
-    // Two passes over each chunk of values: first the bins, extremes and sums (no
-    // memory but the chunk's; groups of values at once), then the bin increments alone,
-    // whose cache misses the processor can then wait on together.
-    const CHUNK: usize = 64;
-    let mut cells = [0usize; CHUNK];
-    let n = values.len();
-    let mut first = 0;
-    while first < n {
-        let last = (first + CHUNK).min(n);
-        let mut k = first;
-        while k + GROUP <= last {
+    let n = grid.series();
+    assert_eq!(values.len() % n.max(1), 0, "whole paths");
+    let paths = values.len().checked_div(n).unwrap_or(0);
+    tally.n += paths as u64;
+    sums.n += paths as u64;
+    // Series by series (a group of them at a time) over a few paths: first the bins,
+    // extremes and sums (kept in registers across the paths), then the bin increments
+    // alone, whose cache misses the processor can then wait on together.
+    let mut cells = [0usize; GROUP * PATHS];
+    for chunk in values.chunks(PATHS * n.max(1)) {
+        let np = chunk.len() / n;
+        let mut k = 0;
+        while k + GROUP <= n {
             let r = k..k + GROUP;
-            let x: &[f64; GROUP] = values[r.clone()].try_into().expect("group");
             let lo: &[f64; GROUP] = grid.lo[r.clone()].try_into().expect("group");
             let inv: &[f64; GROUP] = grid.inv_width[r.clone()].try_into().expect("group");
             let shift: &[f64; GROUP] = grid.shift[r.clone()].try_into().expect("group");
             let mn: &mut [f64; GROUP] = (&mut tally.min[r.clone()]).try_into().expect("group");
-            let (m0, mut m1) = (*mn, [0.0; GROUP]);
-            for j in 0..GROUP {
-                m1[j] = m0[j].min(x[j]);
-            }
-            *mn = m1;
             let mx: &mut [f64; GROUP] = (&mut tally.max[r.clone()]).try_into().expect("group");
-            let (m0, mut m1) = (*mx, [0.0; GROUP]);
-            for j in 0..GROUP {
-                m1[j] = m0[j].max(x[j]);
-            }
-            *mx = m1;
             let sum: &mut [f64; GROUP] = (&mut sums.sum[r.clone()]).try_into().expect("group");
             let sq: &mut [f64; GROUP] = (&mut sums.sumsq[r]).try_into().expect("group");
-            let (s0, q0) = (*sum, *sq);
-            let (mut s1, mut q1) = ([0.0; GROUP], [0.0; GROUP]);
-            for j in 0..GROUP {
-                let d = x[j] - shift[j];
-                s1[j] = s0[j] + d;
-                q1[j] = q0[j] + d * d;
+            let (mut m0, mut m1, mut s0, mut q0) = (*mn, *mx, *sum, *sq);
+            for p in 0..np {
+                let x: &[f64; GROUP] = chunk[p * n + k..p * n + k + GROUP]
+                    .try_into()
+                    .expect("group");
+                for j in 0..GROUP {
+                    m0[j] = m0[j].min(x[j]);
+                }
+                for j in 0..GROUP {
+                    m1[j] = m1[j].max(x[j]);
+                }
+                for j in 0..GROUP {
+                    let d = x[j] - shift[j];
+                    s0[j] += d;
+                    q0[j] += d * d;
+                }
+                for j in 0..GROUP {
+                    cells[p * GROUP + j] = (k + j) * BINS + bin_of((x[j] - lo[j]) * inv[j]);
+                }
             }
-            (*sum, *sq) = (s1, q1);
-            for j in 0..GROUP {
-                cells[k - first + j] = (k + j) * BINS + bin_of((x[j] - lo[j]) * inv[j]);
+            (*mn, *mx, *sum, *sq) = (m0, m1, s0, q0);
+            for &i in &cells[..np * GROUP] {
+                increment(&mut tally.low, &mut tally.high, i);
             }
             k += GROUP;
         }
-        for i in k..last {
-            let x = values[i];
-            cells[i - first] = i * BINS + bin_of((x - grid.lo[i]) * grid.inv_width[i]);
-            tally.min[i] = tally.min[i].min(x);
-            tally.max[i] = tally.max[i].max(x);
-            let d = x - grid.shift[i];
-            sums.sum[i] += d;
-            sums.sumsq[i] += d * d;
+        for i in k..n {
+            for p in 0..np {
+                let x = chunk[p * n + i];
+                let cell = i * BINS + bin_of((x - grid.lo[i]) * grid.inv_width[i]);
+                increment(&mut tally.low, &mut tally.high, cell);
+                tally.min[i] = tally.min[i].min(x);
+                tally.max[i] = tally.max[i].max(x);
+                let d = x - grid.shift[i];
+                sums.sum[i] += d;
+                sums.sumsq[i] += d * d;
+            }
         }
-        for &i in &cells[..last - first] {
-            increment(&mut tally.low, &mut tally.high, i);
-        }
-        first = last;
     }
+    let groups = depletion.len().checked_div(paths).unwrap_or(0);
     let years = tally.years;
-    for (g, d) in depletion.iter().enumerate() {
-        tally.depletion[g * (years + 1) + d.unwrap_or(years)] += 1;
+    for path in depletion.chunks(groups.max(1)) {
+        for (g, d) in path.iter().enumerate() {
+            tally.depletion[g * (years + 1) + d.unwrap_or(years)] += 1;
+        }
     }
 }
 
 /// The bin of a value at `b` bin widths above the grid's bottom: its whole part, within
 /// `0..BINS` (a NaN goes to bin 0).
+///
+/// The whole part is read from the bits of `⌊b⌋ + 2⁵²` (exact for `0 ≤ ⌊b⌋ < 2⁵²`), so
+/// that groups of values are binned in vector registers without a conversion per value.
 #[inline(always)]
 fn bin_of(b: f64) -> usize {
-    b.max(0.0).min((BINS - 1) as f64) as usize
+    const TWO_52: f64 = 4_503_599_627_370_496.0;
+    let whole = b.max(0.0).min((BINS - 1) as f64).floor();
+    ((whole + TWO_52).to_bits() - TWO_52.to_bits()) as usize
 }
 
 /// Sums of `x − shift` and `(x − shift)²` over a block of paths.

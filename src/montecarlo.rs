@@ -200,6 +200,11 @@ impl<'m, const L: usize> Runner<'m, L> {
         &self.values[l * n..(l + 1) * n]
     }
 
+    /// Every lane's values of the last projection, lane after lane.
+    pub fn group_values(&self) -> &[f64] {
+        &self.values
+    }
+
     /// Lane `l`'s rows of the last projection.
     pub fn lane_rows(&self, l: usize) -> &[Row] {
         &self.rows[l]
@@ -487,12 +492,7 @@ fn aggregate<F: PathFn>(
                     slot.sums.clear();
                     if b == 0 {
                         for (values, depletion, _, _) in &pieces {
-                            for (v, d) in values
-                                .chunks_exact(n_series)
-                                .zip(depletion.chunks_exact(groups))
-                            {
-                                record(&mut slot.tally, &mut slot.sums, &grid, v, d);
-                            }
+                            record(&mut slot.tally, &mut slot.sums, &grid, values, depletion);
                         }
                         out.push((b, slot.sums.clone()));
                         continue;
@@ -509,16 +509,15 @@ fn aggregate<F: PathFn>(
                             &mut slot.values[..count * n_series],
                             &mut slot.depletion[..count * groups],
                         );
-                        // Recorded in path order: the block's sums do not depend on
-                        // how its paths were grouped.
-                        for (v, d) in slot
-                            .values
-                            .chunks_exact(n_series)
-                            .zip(slot.depletion.chunks_exact(groups))
-                            .take(count)
-                        {
-                            record(&mut slot.tally, &mut slot.sums, &grid, v, d);
-                        }
+                        // Each series' sums take the paths in path order: the block's
+                        // sums do not depend on how its paths were grouped.
+                        record(
+                            &mut slot.tally,
+                            &mut slot.sums,
+                            &grid,
+                            &slot.values[..count * n_series],
+                            &slot.depletion[..count * groups],
+                        );
                         i += count;
                     }
                     out.push((b, slot.sums.clone()));
