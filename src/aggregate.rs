@@ -142,6 +142,9 @@ impl Tally {
     /// Adds every tally of `others` (exact, in any order); the bins in parallel.
     pub fn merge_all(&mut self, others: &[&Tally]) {
         use rayon::prelude::*;
+        if others.is_empty() {
+            return;
+        }
         const CHUNK: usize = 1 << 16;
         self.low
             .par_chunks_mut(CHUNK)

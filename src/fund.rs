@@ -86,7 +86,7 @@ pub struct Flows {
 
 impl FundRules {
     /// Admin cost and other income of year index `t`, given contributions and payouts.
-    #[inline]
+    #[inline(always)]
     pub fn flows(&self, t: usize, contributions: f64, payouts: f64) -> Flows {
         Flows {
             contributions,
@@ -99,7 +99,7 @@ impl FundRules {
     }
 
     /// Rolls the balance `start` forward through year index `t` at return `r`.
-    #[inline]
+    #[inline(always)]
     pub fn roll_forward(&self, t: usize, start: f64, flows: &Flows, r: f64) -> FundYear {
         let net = flows.contributions + flows.other_income - flows.payouts - flows.admin;
         let before_subsidy = start * (1.0 + r) + net * (1.0 + r / 2.0);

@@ -19,7 +19,9 @@ use rayon::prelude::*;
 use crate::aggregate::{record, Grid, Summary, Sums, Tally};
 use crate::economy::{EconPath, Economy, SHOCKS_PER_YEAR};
 use crate::model::Model;
-use crate::projection::{metric, metrics_of, PathSummary, Projector, Row, N_METRICS};
+use crate::projection::{
+    metric, metrics_of, PathSummary, Projector, Row, N_BASE_METRICS, N_METRICS,
+};
 
 /// Paths per block (the unit of reproducible merging).
 pub const BLOCK: usize = 1024;
@@ -270,8 +272,16 @@ impl<'m> PathRunner<'m> {
 /// ([`metrics_of`]) year after year, then [`PATH_MEASURES`].
 fn write_values(model: &Model, rows: &[Row], summary: &PathSummary, values: &mut [f64]) {
     let k = metrics_of(model);
-    for (out, row) in values.chunks_exact_mut(k).zip(rows) {
-        out.copy_from_slice(&row[..k]);
+    if k == N_BASE_METRICS {
+        // A length known at compile time: copied in registers, not by a call.
+        for (out, row) in values.chunks_exact_mut(k).zip(rows) {
+            let out: &mut [f64; N_BASE_METRICS] = out.try_into().expect("row");
+            *out = row[..N_BASE_METRICS].try_into().expect("row");
+        }
+    } else {
+        for (out, row) in values.chunks_exact_mut(k).zip(rows) {
+            out.copy_from_slice(&row[..k]);
+        }
     }
     let n = rows.len() * k;
     values[n] = rows[rows.len() - 1][metric::CUMULATIVE_DEFICIT];
@@ -533,11 +543,12 @@ fn aggregate<F: PathFn>(
         wave_start = wave_end;
     }
     drop(pieces);
-    let mut tally = Tally::new(n_series, years, groups);
-    let slots: Vec<Slot<F::Worker>> = slots
+    // The first worker's tally takes the others' counts.
+    let mut tallies = slots
         .into_iter()
-        .map(|m| m.into_inner().expect("worker slot"))
-        .collect();
-    tally.merge_all(&slots.iter().map(|s| &s.tally).collect::<Vec<_>>());
+        .map(|m| m.into_inner().expect("worker slot").tally);
+    let mut tally = tallies.next().expect("at least one worker");
+    let others: Vec<Tally> = tallies.collect();
+    tally.merge_all(&others.iter().collect::<Vec<_>>());
     Summary::new(&grid, &tally, &total)
 }
