@@ -38,7 +38,13 @@ fn main() {
         let t1 = Instant::now();
         runner.project_group(true);
         let t2 = Instant::now();
-        record(&mut tally, &mut sums, &grid, runner.group_values(), &[None; L]);
+        record(
+            &mut tally,
+            &mut sums,
+            &grid,
+            runner.group_values(),
+            &[None; L],
+        );
         draw += (t1 - t0).as_secs_f64();
         project += (t2 - t1).as_secs_f64();
         rec += t2.elapsed().as_secs_f64();

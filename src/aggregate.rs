@@ -88,6 +88,9 @@ pub struct Tally {
     low: Vec<u8>,
     /// The rest of each bin count (a multiple of 256), touched once per 256 increments.
     high: Vec<u32>,
+    /// Whether any bin of a series has a nonzero `high` (else its `high` is never read
+    /// nor written, so its pages are never touched).
+    carried: Vec<bool>,
     pub min: Vec<f64>,
     pub max: Vec<f64>,
     /// Paths depleted in each year (index = year index), the last entry: never; one such
@@ -102,6 +105,7 @@ impl Tally {
             n: 0,
             low: vec![0; series * BINS],
             high: vec![0; series * BINS],
+            carried: vec![false; series],
             min: vec![f64::INFINITY; series],
             max: vec![f64::NEG_INFINITY; series],
             depletion: vec![0; groups * (years + 1)],
@@ -118,7 +122,7 @@ impl Tally {
     pub fn add(&mut self, grid: &Grid, values: &[f64], depletion: &[Option<usize>]) {
         self.n += 1;
         for (s, &x) in values.iter().enumerate() {
-            increment(&mut self.low, &mut self.high, s * BINS + grid.bin(s, x));
+            self.increment(s * BINS + grid.bin(s, x));
             self.min[s] = self.min[s].min(x);
             self.max[s] = self.max[s].max(x);
         }
@@ -131,7 +135,23 @@ impl Tally {
     /// Count of bin `i` (series `i / BINS`).
     #[inline]
     fn count(&self, i: usize) -> u32 {
-        self.high[i] + self.low[i] as u32
+        let high = if self.carried[i / BINS] {
+            self.high[i]
+        } else {
+            0
+        };
+        high + self.low[i] as u32
+    }
+
+    /// Adds one to bin `i` (series `i / BINS`).
+    #[inline(always)]
+    fn increment(&mut self, i: usize) {
+        let c = self.low[i].wrapping_add(1);
+        self.low[i] = c;
+        if c == 0 {
+            self.high[i] += 256;
+            self.carried[i / BINS] = true;
+        }
     }
 
     /// Adds `other` (exact, in any order).
@@ -145,19 +165,36 @@ impl Tally {
         if others.is_empty() {
             return;
         }
-        const CHUNK: usize = 1 << 16;
+        // Whole series per chunk, so that each chunk owns its series' `carried` flags.
+        const SERIES: usize = 32;
+        const CHUNK: usize = SERIES * BINS;
         self.low
             .par_chunks_mut(CHUNK)
             .zip(self.high.par_chunks_mut(CHUNK))
+            .zip(self.carried.par_chunks_mut(SERIES))
             .enumerate()
-            .for_each(|(c, (low, high))| {
-                for (j, (lo, hi)) in low.iter_mut().zip(high.iter_mut()).enumerate() {
-                    let i = c * CHUNK + j;
-                    let total = others
-                        .iter()
-                        .fold(*hi + *lo as u32, |sum, t| sum + t.count(i));
-                    *lo = (total & 0xff) as u8;
-                    *hi = total - (total & 0xff);
+            .for_each(|(c, ((low, high), carried))| {
+                for (j, flag) in carried.iter_mut().enumerate() {
+                    let s = c * SERIES + j;
+                    let bins = j * BINS..(j + 1) * BINS;
+                    let mut any = *flag;
+                    for (b, (lo, hi)) in low[bins.clone()]
+                        .iter_mut()
+                        .zip(&mut high[bins])
+                        .enumerate()
+                    {
+                        let i = s * BINS + b;
+                        let own = if *flag { *hi } else { 0 } + *lo as u32;
+                        let total = others.iter().fold(own, |sum, t| sum + t.count(i));
+                        *lo = (total & 0xff) as u8;
+                        let rest = total - (total & 0xff);
+                        // `high` is written only where it holds something.
+                        if rest != 0 || *flag {
+                            *hi = rest;
+                            any = true;
+                        }
+                    }
+                    *flag = any;
                 }
             });
         for other in others {
@@ -246,16 +283,6 @@ impl Tally {
         }
         out.resize(ks.len(), self.max[s]);
         out
-    }
-}
-
-/// Adds one to bin `i` of a tally's split counts.
-#[inline(always)]
-fn increment(low: &mut [u8], high: &mut [u32], i: usize) {
-    let c = low[i].wrapping_add(1);
-    low[i] = c;
-    if c == 0 {
-        high[i] += 256;
     }
 }
 
@@ -367,7 +394,7 @@ fn record_values(
             }
             (*mn, *mx, *sum, *sq) = (m0, m1, s0, q0);
             for &i in &cells[..np * GROUP] {
-                increment(&mut tally.low, &mut tally.high, i);
+                tally.increment(i);
             }
             k += GROUP;
         }
@@ -375,7 +402,7 @@ fn record_values(
             for p in 0..np {
                 let x = chunk[p * n + i];
                 let cell = i * BINS + bin_of((x - grid.lo[i]) * grid.inv_width[i]);
-                increment(&mut tally.low, &mut tally.high, cell);
+                tally.increment(cell);
                 tally.min[i] = tally.min[i].min(x);
                 tally.max[i] = tally.max[i].max(x);
                 let d = x - grid.shift[i];
@@ -609,6 +636,34 @@ mod tests {
         }
         assert_eq!(t1, t2);
         assert_eq!(s1, s2);
+    }
+
+    #[test]
+    fn merged_counts_carry_like_one_tally() {
+        // Bin counts past 256 (the byte's carry) in one tally, in the sum of two and in
+        // neither; a second series never reaches 256.
+        let grid = Grid::from_pilot(&[0.0, 0.0], &[10.0, 10.0]);
+        let mut one = Tally::new(2, 1, 1);
+        let mut parts = [
+            Tally::new(2, 1, 1),
+            Tally::new(2, 1, 1),
+            Tally::new(2, 1, 1),
+        ];
+        for (k, n) in [(0, 300), (1, 200), (2, 100)] {
+            for i in 0..n {
+                let v = [1.0 + (i % 3) as f64, 9.0];
+                one.add(&grid, &v, &[None]);
+                parts[k].add(&grid, &v, &[None]);
+            }
+        }
+        let mut merged = parts[0].clone();
+        merged.merge_all(&[&parts[1], &parts[2]]);
+        assert_eq!(merged, one);
+        assert_eq!(merged.carried, vec![false, true]);
+        let bin = BINS + grid.bin(1, 9.0);
+        assert_eq!(merged.count(bin), 600);
+        assert_eq!(parts[0].count(bin), 300);
+        assert_eq!(merged.count(grid.bin(0, 1.0)), 201); // 100 + 67 + 34 of the values 1.0
     }
 
     #[test]
