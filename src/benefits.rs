@@ -188,6 +188,51 @@ impl YearRules<'_> {
             Formula::BendPoints => 0.0,
         }
     }
+
+    /// [`Self::pension_mass`] of `L` cells at once (one per lane, all with the relative
+    /// final wage `final_wage`): the formula is chosen once, then each lane takes the
+    /// same operations as alone, so the lanes vectorise and give the same bits.
+    #[inline(always)]
+    pub fn pension_masses<const L: usize>(
+        &self,
+        wage: [f64; L],
+        members: [f64; L],
+        service: [f64; L],
+        wage_index: [f64; L],
+        final_wage: f64,
+    ) -> [f64; L] {
+        let mut out = [0.0; L];
+        match self.formula {
+            Formula::Replacement => {
+                for l in 0..L {
+                    let floor = self.floor * wage[l] * members[l];
+                    out[l] = (self.replacement_rate * wage[l] * final_wage * members[l]).max(floor);
+                }
+            }
+            Formula::Career => {
+                let lambda = self.wage_weight;
+                for l in 0..L {
+                    let floor = self.floor * wage[l] * members[l];
+                    out[l] = (wage[l]
+                        * self.accrual
+                        * (lambda * service[l] + (1.0 - lambda) * wage_index[l]))
+                        .max(floor);
+                }
+            }
+            Formula::BendPoints => {
+                for l in 0..L {
+                    let record = Record {
+                        members: members[l],
+                        service: service[l],
+                        wage_index: wage_index[l],
+                        final_wage,
+                    };
+                    out[l] = self.pension_mass(wage[l], &record);
+                }
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]

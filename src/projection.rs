@@ -12,7 +12,6 @@
 //! bit for bit the same whatever `L` and whichever paths share its lanes.
 
 use crate::aligned::CellVec;
-use crate::benefits::Record;
 use crate::china::ChinaRules;
 use crate::cohorts::{
     nonzero_range, range_dot_lanes, range_sum_dot, Cohorts, A, A_D, A_IA, A_N, A_S, A_W, I, I_N,
@@ -561,7 +560,7 @@ impl<'m, const L: usize> Projector<'m, L> {
             self.converted = [0.0; L];
             let k = std::array::from_fn(|l| econ[l].mortality_k[t]);
             // 4. Moves among the living (disability and exits in the same pass).
-            let mut awards = [Awards::default(); L];
+            let mut awards = Awards::new();
             self.deaths_and_service(t, k, idx, wage, &mut awards, &mut ledger);
             if china.is_some() && (self.has_exits || m.moves.disability.any_nonzero) {
                 self.china_moves(t);
@@ -611,14 +610,14 @@ impl<'m, const L: usize> Projector<'m, L> {
             for l in 0..L {
                 use metric::*;
                 let row = &mut rows[l][t];
-                row[NEW_PENSIONS] = awards[l].count;
-                row[AVERAGE_FIRST_PENSION] = ratio(awards[l].amount, awards[l].count);
+                row[NEW_PENSIONS] = awards.count[l];
+                row[AVERAGE_FIRST_PENSION] = ratio(awards.amount[l], awards.count[l]);
                 if china.is_some() {
                     row[IA_CONTRIBUTIONS] = china_year[l].credits;
                     row[IA_FUND_END] = self.ia_fund[l];
                     row[IA_BALANCES] = balances[l];
                     row[IA_IMPLICIT_DEBT] = balances[l] - self.ia_fund[l];
-                    row[BASIC_PENSION_AVG] = ratio(awards[l].basic, awards[l].count);
+                    row[BASIC_PENSION_AVG] = ratio(awards.basic[l], awards.count[l]);
                 }
             }
             if china.is_some() {
@@ -765,7 +764,7 @@ impl<'m, const L: usize> Projector<'m, L> {
         k: [f64; L],
         idx: [f64; L],
         wage: [f64; L],
-        awards: &mut [Awards; L],
+        awards: &mut Awards<L>,
         ledger: &mut YearLedger,
     ) {
         let m = self.model;
@@ -868,7 +867,7 @@ impl<'m, const L: usize> Projector<'m, L> {
         t: usize,
         s: usize,
         wage: [f64; L],
-        awards: &mut [Awards; L],
+        awards: &mut Awards<L>,
         ledger: &mut YearLedger,
     ) {
         let m = self.model;
@@ -961,11 +960,8 @@ impl<'m, const L: usize> Projector<'m, L> {
             if disabling {
                 let d = delta[x];
                 let to_i: [f64; L] = lanes(|l| d * a0[l]);
-                let mut mass = [0.0; L];
-                for (l, mm) in mass.iter_mut().enumerate() {
-                    let record = cell_record(a0[l], a1[l], a2[l], wrel[x]);
-                    *mm = d * d_i * rules.pension_mass(wage[l], &record);
-                }
+                let pm = rules.pension_masses(wage, a0, a1, a2, wrel[x]);
+                let mass: [f64; L] = lanes(|l| d * d_i * pm[l]);
                 i0 = lanes(|l| i0[l] + to_i[l]);
                 i1 = lanes(|l| i1[l] + mass[l]);
                 count = lanes(|l| count[l] + to_i[l]);
@@ -1014,12 +1010,12 @@ impl<'m, const L: usize> Projector<'m, L> {
         }
         if disabling {
             for l in 0..L {
-                awards[l].count += count[l];
-                awards[l].amount += amount[l];
+                awards.count[l] += count[l];
+                awards.amount[l] += amount[l];
                 // China's rules: a disability pension is a basic pension (the career
                 // formula, paid by the pool, no account part), so it counts in
                 // `basic_pension_avg`.
-                awards[l].basic += amount[l];
+                awards.basic[l] += amount[l];
             }
             ledger[0].moved_out += count[0];
             ledger[2].moved_in += count[0];
@@ -1046,7 +1042,7 @@ impl<'m, const L: usize> Projector<'m, L> {
         &mut self,
         t1: usize,
         wage: [f64; L],
-        awards: &mut [Awards; L],
+        awards: &mut Awards<L>,
         ledger: &mut YearLedger,
     ) {
         let m = self.model;
@@ -1192,7 +1188,7 @@ struct Shape {
 /// Where retirement writes: each lane's awards, the ledger (lane 0), and each lane's
 /// account refunds and conversions (China's rules).
 struct Books<'a, const L: usize> {
-    awards: &'a mut [Awards; L],
+    awards: &'a mut Awards<L>,
     ledger: &'a mut YearLedger,
     refunds: &'a mut [f64; L],
     converted: &'a mut [f64; L],
@@ -1287,10 +1283,10 @@ impl<const L: usize, T: ByAge<L>> SexYear<'_, L, T> {
                             rpia[x][l] += pensioners * own * f;
                             refunds[l] += (retiring - pensioners) * account;
                             converted[l] += pensioners * account;
-                            let a = &mut books.awards[l];
-                            a.count += pensioners;
-                            a.amount += pensioners * (pooled + own) * f;
-                            a.basic += pensioners * pooled * f;
+                            let a = &mut books.awards;
+                            a.count[l] += pensioners;
+                            a.amount[l] += pensioners * (pooled + own) * f;
+                            a.basic[l] += pensioners * pooled * f;
                             if l == 0 {
                                 books.ledger[e].moved_out += pensioners;
                                 books.ledger[e].left += retiring - pensioners;
@@ -1406,12 +1402,10 @@ impl<const L: usize, T: ByAge<L>> SexYear<'_, L, T> {
 impl<const L: usize> Books<'_, L> {
     /// Adds retirements from state `e` (0: actives, 1: vested) into R.
     #[inline(always)]
-    fn add(&mut self, awarded: [Awards; L], e: usize) {
-        for (a, b) in self.awards.iter_mut().zip(awarded) {
-            a.add(b);
-        }
-        self.ledger[e].moved_out += awarded[0].count;
-        self.ledger[3].moved_in += awarded[0].count;
+    fn add(&mut self, awarded: Awards<L>, e: usize) {
+        self.awards.add(&awarded);
+        self.ledger[e].moved_out += awarded.count[0];
+        self.ledger[3].moved_in += awarded.count[0];
     }
 }
 
@@ -1429,18 +1423,15 @@ fn retire_cells<const L: usize, T: ByAge<L>>(
     factor: &T,
     wrel: &[f64],
     [n, sv, w, rn, rp]: [&mut [[f64; L]]; 5],
-) -> [Awards; L] {
+) -> Awards<L> {
     let (mut count, mut amount) = ([0.0; L], [0.0; L]);
     let rules = b.year(t1);
     for x in lo..hi {
         let (rho, f) = (rate.at(x), factor.at(x));
         let (n0, s0, w0, r0, r1) = (n[x], sv[x], w[x], rn[x], rp[x]);
         let retiring: [f64; L] = lanes(|l| rho[l] * n0[l]);
-        let mut mass = [0.0; L];
-        for (l, m) in mass.iter_mut().enumerate() {
-            let record = cell_record(n0[l], s0[l], w0[l], wrel[x - 1]);
-            *m = rho[l] * f[l] * rules.pension_mass(wage[l], &record);
-        }
+        let pm = rules.pension_masses(wage, n0, s0, w0, wrel[x - 1]);
+        let mass: [f64; L] = lanes(|l| rho[l] * f[l] * pm[l]);
         rn[x] = lanes(|l| r0[l] + retiring[l]);
         rp[x] = lanes(|l| r1[l] + mass[l]);
         n[x] = lanes(|l| n0[l] - retiring[l]);
@@ -1454,13 +1445,12 @@ fn retire_cells<const L: usize, T: ByAge<L>>(
 
 /// Awards of each lane from its count and amount.
 #[inline(always)]
-fn awards_of<const L: usize>(count: [f64; L], amount: [f64; L]) -> [Awards; L] {
-    let mut awards = [Awards::default(); L];
-    for (a, (c, m)) in awards.iter_mut().zip(count.into_iter().zip(amount)) {
-        a.count = c;
-        a.amount = m;
+fn awards_of<const L: usize>(count: [f64; L], amount: [f64; L]) -> Awards<L> {
+    Awards {
+        count,
+        amount,
+        basic: [0.0; L],
     }
-    awards
 }
 
 /// Exits and re-entry in the ledger: `leavers` actives left (a share `vesting` of them
@@ -1483,17 +1473,6 @@ fn life_expectancy(q: impl Iterator<Item = f64>, from: usize) -> f64 {
         years += alive;
     }
     years
-}
-
-/// A cell's masses for the benefit formula.
-#[inline(always)]
-fn cell_record(n: f64, service: f64, wage_mass: f64, final_wage: f64) -> Record {
-    Record {
-        members: n,
-        service,
-        wage_index: wage_mass,
-        final_wage,
-    }
 }
 
 #[inline]
@@ -1554,19 +1533,29 @@ struct ChinaYear {
     refunds_from_pool: f64,
 }
 
-/// New pensions awarded in a year: count and total first pension.
-#[derive(Default, Clone, Copy)]
-struct Awards {
-    count: f64,
-    amount: f64,
+/// New pensions awarded in a year, one lane per path: count and total first pension.
+/// (Arrays by lane, not a record per lane: sums of lanes stay whole vectors.)
+#[derive(Clone, Copy)]
+struct Awards<const L: usize> {
+    count: [f64; L],
+    amount: [f64; L],
     /// China's rules: the basic + transitional part of `amount`.
-    basic: f64,
+    basic: [f64; L],
 }
 
-impl Awards {
-    fn add(&mut self, other: Awards) {
-        self.count += other.count;
-        self.amount += other.amount;
-        self.basic += other.basic;
+impl<const L: usize> Awards<L> {
+    fn new() -> Self {
+        Awards {
+            count: [0.0; L],
+            amount: [0.0; L],
+            basic: [0.0; L],
+        }
+    }
+
+    #[inline(always)]
+    fn add(&mut self, other: &Awards<L>) {
+        add(&mut self.count, other.count);
+        add(&mut self.amount, other.amount);
+        add(&mut self.basic, other.basic);
     }
 }
