@@ -184,7 +184,7 @@ impl Tally {
                         .enumerate()
                     {
                         let i = s * BINS + b;
-                        let own = if *flag { *hi } else { 0 } + *lo as u32;
+                        let own = (if *flag { *hi } else { 0 }) + *lo as u32;
                         let total = others.iter().fold(own, |sum, t| sum + t.count(i));
                         *lo = (total & 0xff) as u8;
                         let rest = total - (total & 0xff);
@@ -352,8 +352,16 @@ fn record_values(
     depletion: &[Option<usize>],
 ) {
     let n = grid.series();
-    assert_eq!(values.len() % n.max(1), 0, "whole paths");
-    let paths = values.len().checked_div(n).unwrap_or(0);
+    // Depletion years per path: the tally's groups (every path has one per group).
+    let groups = tally.depletion.len() / (tally.years + 1);
+    let paths = match values.len().checked_div(n) {
+        Some(p) => p,
+        None => depletion.len() / groups.max(1),
+    };
+    assert!(
+        values.len() == paths * n && depletion.len() == paths * groups,
+        "whole paths"
+    );
     tally.n += paths as u64;
     sums.n += paths as u64;
     // Series by series (a group of them at a time) over a few paths: first the bins,
@@ -361,7 +369,7 @@ fn record_values(
     // alone, whose cache misses the processor can then wait on together.
     let mut cells = [0usize; GROUP * PATHS];
     for chunk in values.chunks(PATHS * n.max(1)) {
-        let np = chunk.len() / n;
+        let np = chunk.len() / n.max(1);
         let mut k = 0;
         while k + GROUP <= n {
             let r = k..k + GROUP;
@@ -411,7 +419,6 @@ fn record_values(
             }
         }
     }
-    let groups = depletion.len().checked_div(paths).unwrap_or(0);
     let years = tally.years;
     for path in depletion.chunks(groups.max(1)) {
         for (g, d) in path.iter().enumerate() {
@@ -639,9 +646,60 @@ mod tests {
     }
 
     #[test]
+    fn record_of_several_paths_is_add_path_after_path() {
+        // 13 series (a group of 8 and a tail of 5), 11 paths (a group of 8 and 3),
+        // two depletion groups: the same tally and the same sums, bit for bit.
+        let n = 13;
+        let lo: Vec<f64> = (0..n).map(|s| -(s as f64)).collect();
+        let hi: Vec<f64> = (0..n).map(|s| 10.0 + s as f64).collect();
+        let grid = Grid::from_pilot(&lo, &hi);
+        let paths = 11;
+        let values: Vec<f64> = (0..paths * n)
+            .map(|i| ((i * 7919) % 1013) as f64 / 37.0 - 3.0)
+            .collect();
+        let depletion: Vec<Option<usize>> = (0..paths * 2)
+            .map(|i| (i % 3 != 0).then_some(i % 4))
+            .collect();
+        let (mut t1, mut s1) = (Tally::new(n, 4, 2), Sums::new(n));
+        for (v, d) in values.chunks(n).zip(depletion.chunks(2)) {
+            t1.add(&grid, v, d);
+            s1.add(&grid, v);
+        }
+        let (mut t2, mut s2) = (Tally::new(n, 4, 2), Sums::new(n));
+        record(&mut t2, &mut s2, &grid, &values, &depletion);
+        assert_eq!(t1, t2);
+        assert_eq!(s1, s2);
+        assert_eq!(t2.n, 11);
+        assert_eq!(t2.depletion.iter().sum::<u64>(), 22);
+    }
+
+    #[test]
+    fn carries_from_the_merge_alone_or_from_another_tally() {
+        let grid = Grid::from_pilot(&[0.0], &[10.0]);
+        let fill = |count: usize| {
+            let mut t = Tally::new(1, 1, 1);
+            for _ in 0..count {
+                t.add(&grid, &[5.0], &[None]);
+            }
+            t
+        };
+        let bin = grid.bin(0, 5.0);
+        // 128 + 128: neither has carried, the sum does.
+        let mut a = fill(128);
+        a.merge_all(&[&fill(128)]);
+        assert_eq!((a.count(bin), a.carried[0]), (256, true));
+        assert_eq!(a, fill(256));
+        // Only the other tally has carried.
+        let mut b = fill(3);
+        b.merge_all(&[&fill(300)]);
+        assert_eq!(b.count(bin), 303);
+        assert_eq!(b, fill(303));
+    }
+
+    #[test]
     fn merged_counts_carry_like_one_tally() {
-        // Bin counts past 256 (the byte's carry) in one tally, in the sum of two and in
-        // neither; a second series never reaches 256.
+        // Bin counts past 256 (the byte's carry) in the tally merged into and in the
+        // sum; series 0 never reaches 256 in any bin.
         let grid = Grid::from_pilot(&[0.0, 0.0], &[10.0, 10.0]);
         let mut one = Tally::new(2, 1, 1);
         let mut parts = [
