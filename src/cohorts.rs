@@ -50,7 +50,7 @@ pub(crate) fn nonzero_range(v: &[f64]) -> (usize, usize) {
 /// hence not on which paths share its lanes.
 #[inline(always)]
 pub(crate) fn range_sum<const L: usize>(v: &[[f64; L]], lo: usize, hi: usize) -> [f64; L] {
-    range_fold(lo, hi, |x| [v[x]])[0]
+    range_fold(lo, hi, |x: usize| [v[x]])[0]
 }
 
 /// Σ `v[x] w[x]` over ages `lo..hi`, lane by lane, grouped as [`range_sum`].
@@ -61,7 +61,7 @@ pub(crate) fn range_dot_lanes<const L: usize>(
     lo: usize,
     hi: usize,
 ) -> [f64; L] {
-    range_fold(lo, hi, |x| {
+    range_fold(lo, hi, |x: usize| {
         let (c, d) = (v[x], w[x]);
         let mut t = [0.0; L];
         for l in 0..L {
@@ -79,7 +79,7 @@ pub(crate) fn range_sum_dot<const L: usize>(
     lo: usize,
     hi: usize,
 ) -> ([f64; L], [f64; L]) {
-    let both = range_fold(lo, hi, |x| {
+    let both = range_fold(lo, hi, |x: usize| {
         let c = v[x];
         let mut t = [[0.0; L]; 2];
         for l in 0..L {
@@ -91,13 +91,29 @@ pub(crate) fn range_sum_dot<const L: usize>(
     (both[0], both[1])
 }
 
+/// The terms of a [`range_fold`], age by age. A closure is one; a pass that also updates
+/// its cells is written as a type with an `#[inline(always)]` method, so that it is
+/// compiled into the loop (a large closure may be left as a call).
+pub(crate) trait Term<const L: usize, const M: usize> {
+    fn at(&mut self, x: usize) -> [[f64; L]; M];
+}
+
+impl<const L: usize, const M: usize, F: FnMut(usize) -> [[f64; L]; M]> Term<L, M> for F {
+    #[inline(always)]
+    fn at(&mut self, x: usize) -> [[f64; L]; M] {
+        self(x)
+    }
+}
+
 /// The grouping of [`range_sum`] over the terms `term(x)` (`M` sums at once, one per
 /// row of the term): accumulator `x mod 4` takes the terms of its ages in rising order.
+/// `term` is called once per age, in rising order, so it may also update the cell it
+/// reads (a pass that sums the start-of-year stocks while it moves them).
 #[inline(always)]
-fn range_fold<const L: usize, const M: usize>(
+pub(crate) fn range_fold<const L: usize, const M: usize>(
     lo: usize,
     hi: usize,
-    term: impl Fn(usize) -> [[f64; L]; M],
+    mut term: impl Term<L, M>,
 ) -> [[f64; L]; M] {
     let mut acc = [[[0.0; L]; M]; 4];
     // Groups of four ages from a multiple of 4; each accumulator has a fixed index
@@ -107,7 +123,7 @@ fn range_fold<const L: usize, const M: usize>(
         for (j, a) in acc.iter_mut().enumerate() {
             let x = base + j;
             if x >= lo && x < hi {
-                add(a, term(x));
+                add(a, term.at(x));
             }
         }
         base += 4;
@@ -247,7 +263,7 @@ impl<const L: usize> Cohorts<L> {
         for s in 0..2 {
             let (lo, hi) = self.live(STATE_OF[k1], s);
             let (a, b) = (self.window(k1, s, ages), self.window(k2, s, ages));
-            let part = range_fold(lo, hi, |x| [a[x], b[x]]);
+            let part = range_fold(lo, hi, |x: usize| [a[x], b[x]]);
             add(&mut total, part);
         }
         total

@@ -14,8 +14,8 @@
 use crate::aligned::CellVec;
 use crate::china::ChinaRules;
 use crate::cohorts::{
-    nonzero_range, range_dot_lanes, range_sum_dot, Cohorts, A, A_D, A_IA, A_N, A_S, A_W, I, I_N,
-    I_P, N_ARRAYS, R, R_N, R_P, R_PIA, V, V_D, V_IA, V_N, V_S, V_W,
+    nonzero_range, range_dot_lanes, range_fold, range_sum_dot, Cohorts, Term, A, A_D, A_IA, A_N,
+    A_S, A_W, I, I_N, I_P, N_ARRAYS, R, R_N, R_P, R_PIA, V, V_D, V_IA, V_N, V_S, V_W,
 };
 use crate::demography::{whole_age, State};
 use crate::economy::EconPath;
@@ -428,6 +428,13 @@ impl<'m, const L: usize> Projector<'m, L> {
         self.ia_fund = [china.map_or(0.0, |c| c.fund_initial); L];
         self.refunds_due = [0.0; L];
         self.accounts.clear();
+        // Step 3's passes over R (and over A, when actives are the only members and
+        // carry no records) also take the start-of-year sums of step 1, and then run
+        // before the fund step: possible when step 3 does not depend on the fund (no
+        // indexation brake), without China's rules (whose flows read the stocks first)
+        // and without the ledger. The sums are the same numbers either way.
+        let fused = !audit && china.is_none() && adj.indexation_brake.is_none();
+        let fuse_actives = fused && !self.track_records && !self.has_vested && !self.has_disabled;
 
         for t in 0..years {
             let wage: [f64; L] = std::array::from_fn(|l| econ[l].wage[t]);
@@ -448,13 +455,19 @@ impl<'m, const L: usize> Projector<'m, L> {
             let wrel = &m.contributions.relative_wage;
             let mut contributors = [0.0; L];
             let mut wage_base = [0.0; L];
-            for s in 0..2 {
-                let (lo, hi) = co.live(A, s);
-                let (n, w) = range_sum_dot(co.window(A_N, s, ages), &wrel[s * ages..], lo, hi);
-                add(&mut contributors, n);
-                add(&mut wage_base, w);
+            if !fuse_actives {
+                for s in 0..2 {
+                    let (lo, hi) = co.live(A, s);
+                    let (n, w) = range_sum_dot(co.window(A_N, s, ages), &wrel[s * ages..], lo, hi);
+                    add(&mut contributors, n);
+                    add(&mut wage_base, w);
+                }
             }
-            let [retired, retired_payouts] = co.total_pair(R_N, R_P, ages);
+            let [mut retired, mut retired_payouts] = if fused {
+                [[0.0; L]; 2]
+            } else {
+                co.total_pair(R_N, R_P, ages)
+            };
             let [disabled, disability_payouts] = if self.has_disabled {
                 co.total_pair(I_N, I_P, ages)
             } else {
@@ -472,6 +485,19 @@ impl<'m, const L: usize> Projector<'m, L> {
                 }
                 None => [ChinaYear::default(); L],
             };
+            let k = std::array::from_fn(|l| econ[l].mortality_k[t]);
+            let mut awards = Awards::new();
+            // The indexation of step 6 (set with step 3, which indexes R).
+            let mut idx = [1.0; L];
+            if fused {
+                // 3. and 4., with the start-of-year sums.
+                idx = self.indexation(t, econ);
+                let sums = self.deaths_and_service(t, k, idx, wage, &mut awards, &mut ledger);
+                [retired, retired_payouts] = [sums.retired, sums.payouts];
+                if fuse_actives {
+                    [contributors, wage_base] = [sums.contributors, sums.wage_base];
+                }
+            }
             for l in 0..L {
                 let cy = &china_year[l];
                 let rate = match &adj.contribution_step {
@@ -541,27 +567,12 @@ impl<'m, const L: usize> Projector<'m, L> {
                 row[OTHER_INCOME] = flows.other_income;
             }
 
-            // The indexation of step 6, with the weights of year t+1.
-            let ix = &m.indexation;
-            let idx: [f64; L] = std::array::from_fn(|l| {
-                let mut rise = ix.wage_weight[t + 1] * econ[l].wage_growth[t]
-                    + ix.price_weight[t + 1] * econ[l].inflation[t]
-                    + ix.constant[t + 1];
-                if let (true, Some(b)) = (self.brake[l], &adj.indexation_brake) {
-                    if rise > 0.0 {
-                        rise *= b.factor;
-                    }
-                }
-                1.0 + rise
-            });
-
-            // 3. Deaths, then service.
-            self.refunds_now = [0.0; L];
-            self.converted = [0.0; L];
-            let k = std::array::from_fn(|l| econ[l].mortality_k[t]);
-            // 4. Moves among the living (disability and exits in the same pass).
-            let mut awards = Awards::new();
-            self.deaths_and_service(t, k, idx, wage, &mut awards, &mut ledger);
+            if !fused {
+                // 3. Deaths, then service; 4. moves among the living (disability and
+                // exits in the same pass).
+                idx = self.indexation(t, econ);
+                self.deaths_and_service(t, k, idx, wage, &mut awards, &mut ledger);
+            }
             if china.is_some() && (self.has_exits || m.moves.disability.any_nonzero) {
                 self.china_moves(t);
             }
@@ -643,6 +654,25 @@ impl<'m, const L: usize> Projector<'m, L> {
             }
         }
         summary
+    }
+
+    /// The indexation of step 6 (`1 + rise`), with the weights of year t+1; the brake
+    /// holds where this year's fund step set it.
+    #[inline(always)]
+    fn indexation(&self, t: usize, econ: [&EconPath; L]) -> [f64; L] {
+        let ix = &self.model.indexation;
+        let brake = &self.model.adjustments.indexation_brake;
+        std::array::from_fn(|l| {
+            let mut rise = ix.wage_weight[t + 1] * econ[l].wage_growth[t]
+                + ix.price_weight[t + 1] * econ[l].inflation[t]
+                + ix.constant[t + 1];
+            if let (true, Some(b)) = (self.brake[l], brake) {
+                if rise > 0.0 {
+                    rise *= b.factor;
+                }
+            }
+            1.0 + rise
+        })
     }
 
     /// China's rules, step 1: contribution bases, credits to the accounts (with a year's
@@ -766,10 +796,18 @@ impl<'m, const L: usize> Projector<'m, L> {
         wage: [f64; L],
         awards: &mut Awards<L>,
         ledger: &mut YearLedger,
-    ) {
+    ) -> StartSums<L> {
         let m = self.model;
         let ages = m.frame.ages();
         let audit = self.ledger.is_some();
+        self.refunds_now = [0.0; L];
+        self.converted = [0.0; L];
+        let mut sums = StartSums {
+            retired: [0.0; L],
+            payouts: [0.0; L],
+            contributors: [0.0; L],
+            wage_base: [0.0; L],
+        };
         for (f, b) in self.factors.iter_mut().zip(&m.mortality.beta_values) {
             for l in 0..L {
                 f[l] = if k[l] == 0.0 { 1.0 } else { (b * k[l]).exp() };
@@ -841,14 +879,15 @@ impl<'m, const L: usize> Projector<'m, L> {
             }
             let (lo, hi) = co.live(R, s);
             let [rn, rp] = co.windows_mut([R_N, R_P], s, ages);
-            for ((n, pm), q) in rn[lo..hi].iter_mut().zip(&mut rp[lo..hi]).zip(&q[lo..hi]) {
-                let (n0, p0) = (*n, *pm);
-                *n = lanes(|l| n0[l] * (1.0 - q[l]));
-                *pm = lanes(|l| (p0[l] * (1.0 - q[l])) * idx[l]);
-            }
+            let [n, p] = range_fold(lo, hi, PensionerDeaths { rn, rp, q, idx });
+            add(&mut sums.retired, n);
+            add(&mut sums.payouts, p);
             // Actives, vested members and the disabled: deaths, service, disability, exits.
-            self.members(t, s, wage, awards, ledger);
+            let [n, w] = self.members(t, s, wage, awards, ledger);
+            add(&mut sums.contributors, n);
+            add(&mut sums.wage_base, w);
         }
+        sums
     }
 
     /// Steps 3 and 4 for the members of sex `s`, in one pass over the ages of actives,
@@ -869,7 +908,7 @@ impl<'m, const L: usize> Projector<'m, L> {
         wage: [f64; L],
         awards: &mut Awards<L>,
         ledger: &mut YearLedger,
-    ) {
+    ) -> [[f64; L]; 2] {
         let m = self.model;
         let (ages, cells) = (m.frame.ages(), m.frame.cells());
         let mv = &m.moves;
@@ -899,24 +938,20 @@ impl<'m, const L: usize> Projector<'m, L> {
         // Ledger (lane 0): actives leaving, vested members coming back.
         let (mut leavers, mut back) = (0.0, 0.0);
         if !records && !vested && !disabled {
-            // Actives alone, without records: deaths, then exits.
+            // Actives alone, without records: deaths, then exits; with the start-of-year
+            // contributors and wage base of step 1 (`N` and `N w_rel`).
             let (lo, hi) = a_live;
-            let an = &mut co.window_mut(A_N, s, ages)[lo..hi];
+            let an = co.window_mut(A_N, s, ages);
             if audit {
-                for ((n, qx), &l_x) in an.iter().zip(&q[lo..hi]).zip(&ell[lo..hi]) {
+                for ((n, qx), &l_x) in an[lo..hi].iter().zip(&q[lo..hi]).zip(&ell[lo..hi]) {
                     leavers += (n[0] * (1.0 - qx[0])) * l_x;
                 }
             }
-            // Without exits every ℓ is 0 and `stay` is exactly 1.
-            for ((n, qx), &l_x) in an.iter_mut().zip(&q[lo..hi]).zip(&ell[lo..hi]) {
-                let n0 = *n;
-                let stay = 1.0 - l_x;
-                *n = lanes(|l| (n0[l] * (1.0 - qx[l])) * stay);
-            }
+            let start = range_fold(lo, hi, ActiveDeaths { an, q, ell, wrel });
             if exits {
                 exit_ledger(ledger, leavers, back, vesting);
             }
-            return;
+            return start;
         }
         let v_live = if vested { co.live(V, s) } else { (0, 0) };
         let i_live = if disabled { co.live(I, s) } else { (0, 0) };
@@ -1033,6 +1068,7 @@ impl<'m, const L: usize> Projector<'m, L> {
                 co.widen(V, s, both);
             }
         }
+        [[0.0; L]; 2]
     }
 
     /// Step 7: retirement of actives and vested members and disability conversion, with
@@ -1174,6 +1210,57 @@ impl<'m, const L: usize> Projector<'m, L> {
                 ledger[3].entered += total;
             }
         }
+    }
+}
+
+/// Start-of-year sums of step 1 taken by step 3's passes, by lane: old-age pensioners
+/// and their pensions, contributors and their wage base (those two only where actives
+/// are the only members and carry no records; zero otherwise).
+struct StartSums<const L: usize> {
+    retired: [f64; L],
+    payouts: [f64; L],
+    contributors: [f64; L],
+    wage_base: [f64; L],
+}
+
+/// Step 3 for old-age pensioners, one age at a time: deaths, and the indexation of the
+/// survivors' pensions (`N ← N (1 − q)`, `P ← P (1 − q) · idx`); the term is the
+/// start-of-year `[N, P]`.
+struct PensionerDeaths<'a, const L: usize> {
+    rn: &'a mut [[f64; L]],
+    rp: &'a mut [[f64; L]],
+    q: &'a [[f64; L]],
+    idx: [f64; L],
+}
+
+impl<const L: usize> Term<L, 2> for PensionerDeaths<'_, L> {
+    #[inline(always)]
+    fn at(&mut self, x: usize) -> [[f64; L]; 2] {
+        let (n0, p0, qx) = (self.rn[x], self.rp[x], self.q[x]);
+        self.rn[x] = lanes(|l| n0[l] * (1.0 - qx[l]));
+        self.rp[x] = lanes(|l| (p0[l] * (1.0 - qx[l])) * self.idx[l]);
+        [n0, p0]
+    }
+}
+
+/// Steps 3 and 4 for actives without records when they are the only members, one age
+/// at a time: deaths, then exits (`N ← N (1 − q) (1 − ℓ)`); the term is the
+/// start-of-year `[N, N w_rel]` (contributors and wage base).
+struct ActiveDeaths<'a, const L: usize> {
+    an: &'a mut [[f64; L]],
+    q: &'a [[f64; L]],
+    ell: &'a [f64],
+    wrel: &'a [f64],
+}
+
+impl<const L: usize> Term<L, 2> for ActiveDeaths<'_, L> {
+    #[inline(always)]
+    fn at(&mut self, x: usize) -> [[f64; L]; 2] {
+        let (n0, qx) = (self.an[x], self.q[x]);
+        // Without exits every ℓ is 0 and `stay` is exactly 1.
+        let stay = 1.0 - self.ell[x];
+        self.an[x] = lanes(|l| (n0[l] * (1.0 - qx[l])) * stay);
+        [n0, lanes(|l| n0[l] * self.wrel[x])]
     }
 }
 
