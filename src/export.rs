@@ -232,7 +232,7 @@ pub fn run_json(model: &Model, info: &RunInfo, summary: &crate::aggregate::Summa
         "path_measures": measures,
         "quantile_method": format!(
             "fixed bins from a pilot of the first {} paths; error at most one bin width (1.5 x pilot span / {})",
-            crate::montecarlo::BLOCK,
+            crate::montecarlo::PILOT,
             crate::aggregate::BINS
         ),
     });

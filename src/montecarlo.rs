@@ -23,8 +23,14 @@ use crate::projection::{
     metric, metrics_of, PathSummary, Projector, Row, N_BASE_METRICS, N_METRICS,
 };
 
-/// Paths per block (the unit of reproducible merging).
-pub const BLOCK: usize = 1024;
+/// Paths per block (the unit of reproducible merging, and of work handed to a worker).
+pub const BLOCK: usize = 256;
+/// Paths of the pilot that fixes the quantile bins (the first blocks of the run).
+pub const PILOT: usize = 1024;
+const _: () = assert!(
+    PILOT % BLOCK == 0 && PILOT / BLOCK <= WAVE,
+    "the pilot is whole blocks, all in the first wave"
+);
 /// Blocks per wave (the unit of progress reports and of memory for block sums).
 const WAVE: usize = 64;
 
@@ -398,7 +404,7 @@ struct Slot<W> {
 }
 
 /// Aggregates `paths` paths of `f` on `threads` threads, reproducibly (see the module
-/// docs): a pilot of the first [`BLOCK`] paths fixes the quantile bins, then fixed
+/// docs): a pilot of the first [`PILOT`] paths fixes the quantile bins, then fixed
 /// blocks of paths are spread over the workers wave by wave.
 pub fn run_paths<F: PathFn>(
     f: &F,
@@ -422,15 +428,15 @@ fn aggregate<F: PathFn>(
 ) -> Summary {
     let n_series = f.series();
     let (years, groups) = (f.years(), f.groups());
-    // Pilot: the first block of paths fixes the bins. Its paths are kept and tallied
-    // below as block 0, so no path is projected twice. It is split over the threads in
-    // contiguous chunks and put back in path order.
+    // Pilot: the first paths fix the bins. They are kept and tallied below as the first
+    // blocks, so no path is projected twice. They are split over the threads in
+    // contiguous chunks.
     let lanes = f.lanes().max(1);
-    let pilot = paths.min(BLOCK);
+    let pilot = paths.min(PILOT);
     // Chunks of whole lane groups, so that every group but the last is full.
     let chunk = pilot.div_ceil(threads).next_multiple_of(lanes);
     type Piece = (Vec<f64>, Vec<Option<usize>>, Vec<f64>, Vec<f64>);
-    let pieces: Vec<Piece> = (0..threads)
+    let mut pieces: Vec<Piece> = (0..threads)
         .into_par_iter()
         .map(|j| {
             let mut w = f.worker();
@@ -481,9 +487,10 @@ fn aggregate<F: PathFn>(
         .collect();
     let blocks = paths.div_ceil(BLOCK);
     let mut total = Sums::new(n_series);
-    // Blocks go to whichever worker is free (the next one from a shared counter); block
-    // 0 is the pilot's paths, recorded in path order. Which worker takes a block changes
-    // no number: tallies are order-free and each block's sums are merged in block order.
+    // Blocks go to whichever worker is free (the next one from a shared counter); the
+    // first blocks are the pilot's paths, only recorded. Which worker takes a block
+    // changes no number: tallies are order-free and each block's sums are merged in
+    // block order.
     let mut wave_start = 0;
     while wave_start < blocks {
         let wave_end = (wave_start + WAVE).min(blocks);
@@ -500,15 +507,27 @@ fn aggregate<F: PathFn>(
                         break;
                     }
                     slot.sums.clear();
-                    if b == 0 {
-                        for (values, depletion, _, _) in &pieces {
-                            record(&mut slot.tally, &mut slot.sums, &grid, values, depletion);
+                    let first = b * BLOCK;
+                    let last = ((b + 1) * BLOCK).min(paths);
+                    if first < pilot {
+                        // The pilot's paths of the block, piece by piece, in path order.
+                        for (j, (values, depletion, _, _)) in pieces.iter().enumerate() {
+                            let start = j * chunk;
+                            let (a, z) =
+                                (first.max(start), last.min(start + values.len() / n_series));
+                            if a < z {
+                                record(
+                                    &mut slot.tally,
+                                    &mut slot.sums,
+                                    &grid,
+                                    &values[(a - start) * n_series..(z - start) * n_series],
+                                    &depletion[(a - start) * groups..(z - start) * groups],
+                                );
+                            }
                         }
                         out.push((b, slot.sums.clone()));
                         continue;
                     }
-                    let first = b * BLOCK;
-                    let last = ((b + 1) * BLOCK).min(paths);
                     let mut i = first;
                     while i < last {
                         let count = lanes.min(last - i);
@@ -541,8 +560,9 @@ fn aggregate<F: PathFn>(
         }
         progress((wave_end * BLOCK).min(paths));
         wave_start = wave_end;
+        // The pilot's blocks are all in the first wave.
+        pieces = Vec::new();
     }
-    drop(pieces);
     // The first worker's tally takes the others' counts.
     let mut tallies = slots
         .into_iter()
