@@ -28,7 +28,7 @@ pub const BLOCK: usize = 256;
 /// Paths of the pilot that fixes the quantile bins (the first blocks of the run).
 pub const PILOT: usize = 1024;
 const _: () = assert!(
-    PILOT % BLOCK == 0 && PILOT / BLOCK <= WAVE,
+    PILOT.is_multiple_of(BLOCK) && PILOT / BLOCK <= WAVE,
     "the pilot is whole blocks, all in the first wave"
 );
 /// Blocks per wave (the unit of progress reports and of memory for block sums).
