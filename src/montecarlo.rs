@@ -5,9 +5,10 @@
 //! numbers never depend on which thread runs it. Paths are cut into fixed blocks of
 //! [`BLOCK`]; each block's sums are merged in block order and the integer tallies are
 //! order-free, so the results are bit-identical for any number of threads. Memory does
-//! not grow with the number of paths: one tally per worker and the sums of one wave of
-//! blocks at a time.
+//! not grow with the number of paths: one tally per worker and the sums of at most
+//! `AHEAD` blocks waiting to be merged.
 
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
@@ -27,12 +28,10 @@ use crate::projection::{
 pub const BLOCK: usize = 256;
 /// Paths of the pilot that fixes the quantile bins (the first blocks of the run).
 pub const PILOT: usize = 1024;
-const _: () = assert!(
-    PILOT.is_multiple_of(BLOCK) && PILOT / BLOCK <= WAVE,
-    "the pilot is whole blocks, all in the first wave"
-);
-/// Blocks per wave (the unit of progress reports and of memory for block sums).
-const WAVE: usize = 64;
+const _: () = assert!(PILOT.is_multiple_of(BLOCK), "the pilot is whole blocks");
+/// How far ahead of the last block added to the total a worker may start a block (the
+/// most block sums waiting to be added; also the unit of progress reports).
+const AHEAD: usize = 64;
 
 /// Per-path measures kept after the yearly metrics, in this order.
 pub const PATH_MEASURES: [&str; 3] = ["cumulative_deficit", "cumulative_subsidy", "pv_deficits"];
@@ -358,7 +357,7 @@ impl<'m> PathFn for SingleModel<'m> {
 }
 
 /// Runs `opts.paths` paths on `opts.threads` threads; `progress` is told the number of
-/// paths done after each wave.
+/// paths done every `AHEAD` blocks and at the end.
 pub fn run(model: &Model, opts: Options, progress: &(dyn Fn(usize) + Sync)) -> McRun {
     let f = SingleModel {
         model,
@@ -394,7 +393,15 @@ pub fn draw_group(seed: u64, first: u64, count: usize, lanes: usize, shocks: &mu
     }
 }
 
-/// A worker slot: its state, buffers and tally, kept across waves.
+/// A worker slot: its state, buffers and tally.
+/// Block sums on their way to the total, which takes them in block order.
+struct Merge {
+    /// The next block the total takes.
+    next: usize,
+    pending: BTreeMap<usize, Sums>,
+    total: Sums,
+}
+
 struct Slot<W> {
     worker: W,
     values: Vec<f64>,
@@ -405,7 +412,7 @@ struct Slot<W> {
 
 /// Aggregates `paths` paths of `f` on `threads` threads, reproducibly (see the module
 /// docs): a pilot of the first [`PILOT`] paths fixes the quantile bins, then fixed
-/// blocks of paths are spread over the workers wave by wave.
+/// blocks of paths are handed to whichever worker is free.
 pub fn run_paths<F: PathFn>(
     f: &F,
     paths: usize,
@@ -436,7 +443,7 @@ fn aggregate<F: PathFn>(
     // Chunks of whole lane groups, so that every group but the last is full.
     let chunk = pilot.div_ceil(threads).next_multiple_of(lanes);
     type Piece = (Vec<f64>, Vec<Option<usize>>, Vec<f64>, Vec<f64>);
-    let mut pieces: Vec<Piece> = (0..threads)
+    let pieces: Vec<Piece> = (0..threads)
         .into_par_iter()
         .map(|j| {
             let mut w = f.worker();
@@ -474,99 +481,100 @@ fn aggregate<F: PathFn>(
     }
     let grid = Grid::from_pilot(&lo, &hi);
 
-    let slots: Vec<Mutex<Slot<F::Worker>>> = (0..threads)
-        .map(|_| {
-            Mutex::new(Slot {
-                worker: f.worker(),
-                values: vec![0.0; lanes * n_series],
-                depletion: vec![None; lanes * groups],
-                tally: Tally::new(n_series, years, groups),
-                sums: Sums::new(n_series),
-            })
+    let mut slots: Vec<Slot<F::Worker>> = (0..threads)
+        .map(|_| Slot {
+            worker: f.worker(),
+            values: vec![0.0; lanes * n_series],
+            depletion: vec![None; lanes * groups],
+            tally: Tally::new(n_series, years, groups),
+            sums: Sums::new(n_series),
         })
         .collect();
     let blocks = paths.div_ceil(BLOCK);
-    let mut total = Sums::new(n_series);
     // Blocks go to whichever worker is free (the next one from a shared counter); the
     // first blocks are the pilot's paths, only recorded. Which worker takes a block
-    // changes no number: tallies are order-free and each block's sums are merged in
-    // block order.
-    let mut wave_start = 0;
-    while wave_start < blocks {
-        let wave_end = (wave_start + WAVE).min(blocks);
-        let next = AtomicUsize::new(wave_start);
-        let mut done: Vec<(usize, Sums)> = (0..threads)
-            .into_par_iter()
-            .flat_map_iter(|j| {
-                let mut slot = slots[j].lock().expect("worker slot");
-                let slot = &mut *slot;
-                let mut out = Vec::new();
-                loop {
-                    let b = next.fetch_add(1, Ordering::Relaxed);
-                    if b >= wave_end {
-                        break;
-                    }
-                    slot.sums.clear();
-                    let first = b * BLOCK;
-                    let last = ((b + 1) * BLOCK).min(paths);
-                    if first < pilot {
-                        // The pilot's paths of the block, piece by piece, in path order.
-                        for (j, (values, depletion, _, _)) in pieces.iter().enumerate() {
-                            let start = j * chunk;
-                            let (a, z) =
-                                (first.max(start), last.min(start + values.len() / n_series));
-                            if a < z {
-                                record(
-                                    &mut slot.tally,
-                                    &mut slot.sums,
-                                    &grid,
-                                    &values[(a - start) * n_series..(z - start) * n_series],
-                                    &depletion[(a - start) * groups..(z - start) * groups],
-                                );
-                            }
-                        }
-                        out.push((b, slot.sums.clone()));
-                        continue;
-                    }
-                    let mut i = first;
-                    while i < last {
-                        let count = lanes.min(last - i);
-                        f.paths(
-                            &mut slot.worker,
-                            i as u64,
-                            count,
-                            &mut slot.values[..count * n_series],
-                            &mut slot.depletion[..count * groups],
-                        );
-                        // Each series' sums take the paths in path order: the block's
-                        // sums do not depend on how its paths were grouped.
-                        record(
-                            &mut slot.tally,
-                            &mut slot.sums,
-                            &grid,
-                            &slot.values[..count * n_series],
-                            &slot.depletion[..count * groups],
-                        );
-                        i += count;
-                    }
-                    out.push((b, slot.sums.clone()));
-                }
-                out
-            })
-            .collect();
-        done.sort_by_key(|(b, _)| *b);
-        for (_, s) in &done {
-            total.merge(s);
+    // changes no number: tallies are order-free and the blocks' sums are added to the
+    // total in block order, each as soon as every block before it is in (the later ones
+    // wait in `pending`, at most `AHEAD` of them: a worker does not start a block that
+    // far ahead of the total).
+    let next = AtomicUsize::new(0);
+    let merged = AtomicUsize::new(0);
+    let merge = Mutex::new(Merge {
+        next: 0,
+        pending: BTreeMap::new(),
+        total: Sums::new(n_series),
+    });
+    slots.par_iter_mut().for_each(|slot| loop {
+        let b = next.fetch_add(1, Ordering::Relaxed);
+        if b >= blocks {
+            break;
         }
-        progress((wave_end * BLOCK).min(paths));
-        wave_start = wave_end;
-        // The pilot's blocks are all in the first wave.
-        pieces = Vec::new();
-    }
+        while b >= merged.load(Ordering::Acquire) + AHEAD {
+            std::thread::yield_now();
+        }
+        slot.sums.clear();
+        let first = b * BLOCK;
+        let last = ((b + 1) * BLOCK).min(paths);
+        if first < pilot {
+            // The pilot's paths of the block, piece by piece, in path order.
+            for (j, (values, depletion, _, _)) in pieces.iter().enumerate() {
+                let start = j * chunk;
+                let (a, z) = (first.max(start), last.min(start + values.len() / n_series));
+                if a < z {
+                    record(
+                        &mut slot.tally,
+                        &mut slot.sums,
+                        &grid,
+                        &values[(a - start) * n_series..(z - start) * n_series],
+                        &depletion[(a - start) * groups..(z - start) * groups],
+                    );
+                }
+            }
+        } else {
+            let mut i = first;
+            while i < last {
+                let count = lanes.min(last - i);
+                f.paths(
+                    &mut slot.worker,
+                    i as u64,
+                    count,
+                    &mut slot.values[..count * n_series],
+                    &mut slot.depletion[..count * groups],
+                );
+                // Each series' sums take the paths in path order: the block's sums do
+                // not depend on how its paths were grouped.
+                record(
+                    &mut slot.tally,
+                    &mut slot.sums,
+                    &grid,
+                    &slot.values[..count * n_series],
+                    &slot.depletion[..count * groups],
+                );
+                i += count;
+            }
+        }
+        let mut guard = merge.lock().expect("block sums");
+        let m = &mut *guard;
+        if b == m.next {
+            let before = m.next;
+            m.total.merge(&slot.sums);
+            m.next += 1;
+            while let Some(later) = m.pending.remove(&m.next) {
+                m.total.merge(&later);
+                m.next += 1;
+            }
+            merged.store(m.next, Ordering::Release);
+            if before / AHEAD != m.next / AHEAD || m.next == blocks {
+                progress((m.next * BLOCK).min(paths));
+            }
+        } else {
+            m.pending.insert(b, slot.sums.clone());
+        }
+    });
+    drop(pieces);
+    let total = merge.into_inner().expect("block sums").total;
     // The first worker's tally takes the others' counts.
-    let mut tallies = slots
-        .into_iter()
-        .map(|m| m.into_inner().expect("worker slot").tally);
+    let mut tallies = slots.into_iter().map(|slot| slot.tally);
     let mut tally = tallies.next().expect("at least one worker");
     let others: Vec<Tally> = tallies.collect();
     tally.merge_all(&others.iter().collect::<Vec<_>>());
