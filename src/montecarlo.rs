@@ -9,8 +9,8 @@
 //! `AHEAD` blocks waiting to be merged.
 
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Mutex, RwLock};
 use std::time::Instant;
 
 use rand::rngs::ChaCha8Rng;
@@ -393,7 +393,6 @@ pub fn draw_group(seed: u64, first: u64, count: usize, lanes: usize, shocks: &mu
     }
 }
 
-/// A worker slot: its state, buffers and tally.
 /// Block sums on their way to the total, which takes them in block order.
 struct Merge {
     /// The next block the total takes.
@@ -402,6 +401,18 @@ struct Merge {
     total: Sums,
 }
 
+/// Raises its flag when dropped by a panic.
+struct PanicFlag<'a>(&'a AtomicBool);
+
+impl Drop for PanicFlag<'_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.store(true, Ordering::Relaxed);
+        }
+    }
+}
+
+/// A worker slot: its state, buffers and tally.
 struct Slot<W> {
     worker: W,
     values: Vec<f64>,
@@ -499,79 +510,95 @@ fn aggregate<F: PathFn>(
     // far ahead of the total).
     let next = AtomicUsize::new(0);
     let merged = AtomicUsize::new(0);
+    // Set if a worker panics, so that the others stop waiting for its block (and the
+    // panic reaches the caller instead of a hang).
+    let failed = AtomicBool::new(false);
+    let pilot_blocks = pilot.div_ceil(BLOCK);
+    // The pilot's values, dropped once its blocks are in the total.
+    let pieces = RwLock::new(pieces);
     let merge = Mutex::new(Merge {
         next: 0,
         pending: BTreeMap::new(),
         total: Sums::new(n_series),
     });
-    slots.par_iter_mut().for_each(|slot| loop {
-        let b = next.fetch_add(1, Ordering::Relaxed);
-        if b >= blocks {
-            break;
-        }
-        while b >= merged.load(Ordering::Acquire) + AHEAD {
-            std::thread::yield_now();
-        }
-        slot.sums.clear();
-        let first = b * BLOCK;
-        let last = ((b + 1) * BLOCK).min(paths);
-        if first < pilot {
-            // The pilot's paths of the block, piece by piece, in path order.
-            for (j, (values, depletion, _, _)) in pieces.iter().enumerate() {
-                let start = j * chunk;
-                let (a, z) = (first.max(start), last.min(start + values.len() / n_series));
-                if a < z {
+    slots.par_iter_mut().for_each(|slot| {
+        let _flag = PanicFlag(&failed);
+        loop {
+            let b = next.fetch_add(1, Ordering::Relaxed);
+            if b >= blocks {
+                break;
+            }
+            while b >= merged.load(Ordering::Acquire) + AHEAD {
+                if failed.load(Ordering::Relaxed) {
+                    return;
+                }
+                std::thread::yield_now();
+            }
+            slot.sums.clear();
+            let first = b * BLOCK;
+            let last = ((b + 1) * BLOCK).min(paths);
+            if first < pilot {
+                // The pilot's paths of the block, piece by piece, in path order.
+                let pieces = pieces.read().expect("pilot values");
+                for (j, (values, depletion, _, _)) in pieces.iter().enumerate() {
+                    let start = j * chunk;
+                    let (a, z) = (first.max(start), last.min(start + values.len() / n_series));
+                    if a < z {
+                        record(
+                            &mut slot.tally,
+                            &mut slot.sums,
+                            &grid,
+                            &values[(a - start) * n_series..(z - start) * n_series],
+                            &depletion[(a - start) * groups..(z - start) * groups],
+                        );
+                    }
+                }
+            } else {
+                let mut i = first;
+                while i < last {
+                    let count = lanes.min(last - i);
+                    f.paths(
+                        &mut slot.worker,
+                        i as u64,
+                        count,
+                        &mut slot.values[..count * n_series],
+                        &mut slot.depletion[..count * groups],
+                    );
+                    // Each series' sums take the paths in path order: the block's sums do
+                    // not depend on how its paths were grouped.
                     record(
                         &mut slot.tally,
                         &mut slot.sums,
                         &grid,
-                        &values[(a - start) * n_series..(z - start) * n_series],
-                        &depletion[(a - start) * groups..(z - start) * groups],
+                        &slot.values[..count * n_series],
+                        &slot.depletion[..count * groups],
                     );
+                    i += count;
                 }
             }
-        } else {
-            let mut i = first;
-            while i < last {
-                let count = lanes.min(last - i);
-                f.paths(
-                    &mut slot.worker,
-                    i as u64,
-                    count,
-                    &mut slot.values[..count * n_series],
-                    &mut slot.depletion[..count * groups],
-                );
-                // Each series' sums take the paths in path order: the block's sums do
-                // not depend on how its paths were grouped.
-                record(
-                    &mut slot.tally,
-                    &mut slot.sums,
-                    &grid,
-                    &slot.values[..count * n_series],
-                    &slot.depletion[..count * groups],
-                );
-                i += count;
-            }
-        }
-        let mut guard = merge.lock().expect("block sums");
-        let m = &mut *guard;
-        if b == m.next {
-            let before = m.next;
-            m.total.merge(&slot.sums);
-            m.next += 1;
-            while let Some(later) = m.pending.remove(&m.next) {
-                m.total.merge(&later);
+            let mut guard = merge.lock().expect("block sums");
+            let m = &mut *guard;
+            if b == m.next {
+                let before = m.next;
+                m.total.merge(&slot.sums);
                 m.next += 1;
+                while let Some(later) = m.pending.remove(&m.next) {
+                    m.total.merge(&later);
+                    m.next += 1;
+                }
+                merged.store(m.next, Ordering::Release);
+                if before < pilot_blocks && m.next >= pilot_blocks {
+                    // Every pilot block is recorded (no reader is left).
+                    *pieces.write().expect("pilot values") = Vec::new();
+                }
+                if before / AHEAD != m.next / AHEAD || m.next == blocks {
+                    progress((m.next * BLOCK).min(paths));
+                }
+            } else {
+                m.pending.insert(b, slot.sums.clone());
             }
-            merged.store(m.next, Ordering::Release);
-            if before / AHEAD != m.next / AHEAD || m.next == blocks {
-                progress((m.next * BLOCK).min(paths));
-            }
-        } else {
-            m.pending.insert(b, slot.sums.clone());
         }
     });
-    drop(pieces);
     let total = merge.into_inner().expect("block sums").total;
     // The first worker's tally takes the others' counts.
     let mut tallies = slots.into_iter().map(|slot| slot.tally);

@@ -787,6 +787,8 @@ impl<'m, const L: usize> Projector<'m, L> {
     /// Step 3: survival factors on every mass, then a year of service for surviving
     /// actives; old-age pension masses are also multiplied by the indexation factor `idx`
     /// of step 6 (the same two multiplications, in the same order, as two passes).
+    /// Returns step 1's start-of-year sums of R, and of A where [`Self::members`] takes
+    /// them (see [`StartSums`]), read from each cell before it is updated.
     #[inline(always)]
     fn deaths_and_service(
         &mut self,
@@ -899,7 +901,9 @@ impl<'m, const L: usize> Projector<'m, L> {
     /// floored, times `d_I`, without age adjustment), then exits and re-entry
     /// (`A ← A (1 − δ − ℓ) + η V`, `V ← V (1 − η) + v ℓ A`, all from the post-accrual
     /// stocks). Each mass takes the same operations in the same order as step after step;
-    /// cells outside a state's live range are zero and stay zero.
+    /// cells outside a state's live range are zero and stay zero. Returns the
+    /// start-of-year contributors and wage base of sex `s` (`[N, N w_rel]`) when actives
+    /// are the only members and carry no records, else zeros.
     #[inline(always)]
     fn members(
         &mut self,

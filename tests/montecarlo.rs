@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use fundcast::aggregate::{Tally, QUANTILES, STATS};
-use fundcast::montecarlo::{self, Options, PathRunner, BLOCK, PATH_MEASURES};
+use fundcast::montecarlo::{self, Options, PathRunner, BLOCK, PATH_MEASURES, PILOT};
 use fundcast::projection::{metric, N_BASE_METRICS as N_METRICS};
 use fundcast::{scenario, Model};
 
@@ -145,7 +145,7 @@ fn zero_sigma_paths_are_the_deterministic_projection() {
         }
     }
 
-    let paths = 2 * BLOCK + 100;
+    let paths = PILOT + 2 * BLOCK + 100;
     let mc = run(&model, paths, model.seed, 2);
     let sum = &mc.summary;
     assert_eq!(sum.paths, paths as u64);
@@ -357,8 +357,9 @@ fn run_json_without_timing(path: &Path) -> serde_json::Value {
 fn binary_outputs_are_identical_for_any_thread_count() {
     let dir = tempfile::tempdir().unwrap();
     let scenario = data("mc-features.toml");
-    let paths = 5000; // five blocks, the last one partial
-    assert!(paths > 4 * BLOCK);
+    // The pilot's blocks, then more than `AHEAD` (64) blocks, the last one partial.
+    let paths = 18_000;
+    assert!(paths > PILOT + 64 * BLOCK && paths % BLOCK != 0);
     let runs = [1usize, 2, 3, 2];
     let outs: Vec<PathBuf> = runs
         .iter()
@@ -552,13 +553,13 @@ fn memory_does_not_grow_with_paths() {
         (series, series, years + 1)
     );
     let small = run(&model, 100, 3, 2).summary;
-    let large = run(&model, 3 * BLOCK + 1, 3, 2).summary;
+    let large = run(&model, PILOT + 3 * BLOCK + 1, 3, 2).summary;
     for s in [&small, &large] {
         assert_eq!(s.stats.len(), series);
         assert_eq!(s.bin_width.len(), series);
         assert_eq!(s.depletion.len(), years + 1);
     }
-    assert_eq!(large.paths, 3 * BLOCK as u64 + 1);
+    assert_eq!(large.paths, (PILOT + 3 * BLOCK) as u64 + 1);
 
     let time = Path::new("/usr/bin/time");
     if !cfg!(target_os = "linux") || !time.exists() {
@@ -662,4 +663,48 @@ fn depletion_csv_is_consistent() {
         assert_eq!(r.1, s.p_depleted_by(t));
         assert_eq!(r.2, s.p_depleted_in(t));
     }
+}
+
+/// A path function that fails on one path far into the run: the run must end with that
+/// panic (workers waiting for the failed block stop), not hang.
+#[test]
+fn a_failing_path_ends_the_run_with_its_panic() {
+    struct FailsAt(u64);
+    impl montecarlo::PathFn for FailsAt {
+        type Worker = ();
+        fn worker(&self) {}
+        fn series(&self) -> usize {
+            1
+        }
+        fn years(&self) -> usize {
+            1
+        }
+        fn paths(
+            &self,
+            _: &mut (),
+            first: u64,
+            count: usize,
+            values: &mut [f64],
+            depletion: &mut [Option<usize>],
+        ) {
+            assert!(
+                !(first..first + count as u64).contains(&self.0),
+                "path {}",
+                self.0
+            );
+            values.fill(first as f64);
+            depletion.fill(None);
+        }
+    }
+    let (done, wait) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let f = FailsAt((PILOT + 2 * BLOCK) as u64);
+        let outcome =
+            std::panic::catch_unwind(|| montecarlo::run_paths(&f, PILOT + 200 * BLOCK, 3, &|_| {}));
+        done.send(outcome.is_err()).unwrap();
+    });
+    let panicked = wait
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("the run hung after a failing path");
+    assert!(panicked, "the failing path's panic was lost");
 }
