@@ -6,8 +6,9 @@
 use std::path::Path;
 
 use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use fundcast::montecarlo::{self, Options, PathRunner, Runner};
+use fundcast::montecarlo::{self, LaneRunner, Options, PathRunner};
 use fundcast::scenario;
+use fundcast::simd::Isa;
 
 fn scenarios() -> Vec<(&'static str, fundcast::Model)> {
     ["bench-2050-basic", "bench-2050"]
@@ -40,26 +41,28 @@ fn per_path(c: &mut Criterion) {
     }
 }
 
-/// A group of paths in the lanes of one projector (4 and 8 lanes), shocks drawn per
-/// group: what a Monte Carlo worker does for each group, before recording.
+/// A group of paths in the lanes of one projector (each instruction set of the
+/// processor: 4 lanes baseline and AVX2, 8 AVX-512), shocks drawn per group: what a Monte Carlo worker does for each group, before recording.
 fn per_group(c: &mut Criterion) {
-    fn bench<const L: usize>(c: &mut Criterion, name: &str, model: &fundcast::Model) {
+    fn bench(c: &mut Criterion, name: &str, model: &fundcast::Model, isa: Isa) {
+        let mut runner = LaneRunner::with_isa(model, isa);
+        let l = runner.lanes();
         let mut group = c.benchmark_group(format!("lanes/{name}"));
-        group.throughput(Throughput::Elements((L * model.frame.years()) as u64));
-        let mut runner: Runner<L> = Runner::lanes(model);
+        group.throughput(Throughput::Elements((l * model.frame.years()) as u64));
         let mut first = 0u64;
-        group.bench_function(format!("{L} lanes, draw+project"), |b| {
+        group.bench_function(format!("{} ({l} lanes), draw+project", isa.name()), |b| {
             b.iter(|| {
-                first += L as u64;
-                runner.draw_group(model.seed, first, L);
+                first += l as u64;
+                runner.draw_group(model.seed, first, l);
                 runner.project_group(true)
             })
         });
         group.finish();
     }
     for (name, model) in scenarios() {
-        bench::<4>(c, name, &model);
-        bench::<8>(c, name, &model);
+        for isa in Isa::ALL.into_iter().filter(|i| i.available()) {
+            bench(c, name, &model, isa);
+        }
     }
 }
 

@@ -299,42 +299,36 @@ pub fn record(
     values: &[f64],
     depletion: &[Option<usize>],
 ) {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            // SAFETY: the processor has AVX-512F, checked just above.
-            return unsafe { record_avx512(tally, sums, grid, values, depletion) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") {
-            // SAFETY: the processor has AVX2, checked just above.
-            return unsafe { record_avx2(tally, sums, grid, values, depletion) };
-        }
+    crate::simd::Isa::chosen().enter(Record {
+        tally,
+        sums,
+        grid,
+        values,
+        depletion,
+    });
+}
+
+/// [`record_values`] as a [`crate::simd::Kernel`], compiled for the run's instruction set.
+struct Record<'a> {
+    tally: &'a mut Tally,
+    sums: &'a mut Sums,
+    grid: &'a Grid,
+    values: &'a [f64],
+    depletion: &'a [Option<usize>],
+}
+
+impl crate::simd::Kernel for Record<'_> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        record_values(
+            self.tally,
+            self.sums,
+            self.grid,
+            self.values,
+            self.depletion,
+        );
     }
-    record_values(tally, sums, grid, values, depletion);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f")]
-fn record_avx512(
-    tally: &mut Tally,
-    sums: &mut Sums,
-    grid: &Grid,
-    values: &[f64],
-    depletion: &[Option<usize>],
-) {
-    record_values(tally, sums, grid, values, depletion);
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn record_avx2(
-    tally: &mut Tally,
-    sums: &mut Sums,
-    grid: &Grid,
-    values: &[f64],
-    depletion: &[Option<usize>],
-) {
-    record_values(tally, sums, grid, values, depletion);
 }
 
 /// Series taken together by [`record_values`]: one vector of them.

@@ -5,6 +5,8 @@
 //! and the average wage `W`; feeds the projection the annual first pension of each member
 //! of the cell. Parameters are resolved by year (index 0 = base year).
 
+use crate::simd::Real;
+
 /// Which first-pension formula the scenario uses.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Formula {
@@ -88,17 +90,13 @@ impl BenefitRules {
     }
 
     /// The formula's pension of each member of a cell, with the floor `p ≥ f · W`,
-    /// before any age adjustment, with the parameters of year index `t`. The career
-    /// formula is evaluated on masses: `s̄ (λ + (1 − λ) ω̄) = (λ S + (1 − λ) Ω) / N`.
+    /// before any age adjustment, with the parameters of year index `t`: the cell's
+    /// [`Self::pension_mass`] over its members (`N > 0`), except for the bend-point
+    /// formula, which is defined per member (on the averages `s̄ = S / N`, `ω̄ = Ω / S`)
+    /// and whose mass is `N ×` this.
     #[inline(always)]
     pub fn floored_pension(&self, t: usize, wage: f64, r: &Record) -> f64 {
-        let p = match self.formula {
-            Formula::Replacement => self.replacement_rate[t] * wage * r.final_wage,
-            Formula::Career => {
-                let lambda = self.wage_weight[t];
-                wage * self.accrual[t] * (lambda * r.service + (1.0 - lambda) * r.wage_index)
-                    / r.members
-            }
+        match self.formula {
             Formula::BendPoints => {
                 let n = self.averaging_years;
                 let service = r.service / r.members;
@@ -115,10 +113,10 @@ impl BenefitRules {
                     total += rate * (m - lower).clamp(0.0, upper - lower);
                     lower = upper;
                 }
-                wage * total
+                (wage * total).max(self.floor[t] * wage)
             }
-        };
-        p.max(self.floor[t] * wage)
+            _ => self.pension_mass(t, wage, r) / r.members,
+        }
     }
 
     /// `N ×` [`Self::floored_pension`]: the first pensions of a whole cell. Without any
@@ -172,66 +170,50 @@ impl YearRules<'_> {
     /// [`BenefitRules::pension_mass`] of this year.
     #[inline(always)]
     pub fn pension_mass(&self, wage: f64, r: &Record) -> f64 {
-        let floor = self.floor * wage * r.members;
         match self.formula {
-            Formula::Replacement => {
-                (self.replacement_rate * wage * r.final_wage * r.members).max(floor)
-            }
-            Formula::Career => {
-                let lambda = self.wage_weight;
-                (wage * self.accrual * (lambda * r.service + (1.0 - lambda) * r.wage_index))
-                    .max(floor)
-            }
             Formula::BendPoints if r.members > 0.0 => {
                 r.members * self.rules.floored_pension(self.t, wage, r)
             }
             Formula::BendPoints => 0.0,
+            _ => self.pension_masses(wage, r.members, r.service, r.wage_index, r.final_wage),
         }
     }
 
-    /// [`Self::pension_mass`] of `L` cells at once (one per lane, all with the relative
-    /// final wage `final_wage`): the formula is chosen once, then each lane takes the
-    /// same operations as alone, so the lanes vectorise and give the same bits.
+    /// [`Self::pension_mass`] of a cell of any lane type ([`Real`]: `f64` for one path,
+    /// a lane type for one path per lane; all lanes with the relative final wage
+    /// `final_wage`): the formula is chosen once, then each lane takes the same
+    /// operations as alone, so the lanes give the same bits.
     #[inline(always)]
-    pub fn pension_masses<const L: usize>(
+    pub fn pension_masses<R: Real>(
         &self,
-        wage: [f64; L],
-        members: [f64; L],
-        service: [f64; L],
-        wage_index: [f64; L],
+        wage: R,
+        members: R,
+        service: R,
+        wage_index: R,
         final_wage: f64,
-    ) -> [f64; L] {
-        let mut out = [0.0; L];
+    ) -> R {
+        let c = |x: f64| wage.splat(x);
         match self.formula {
             Formula::Replacement => {
-                for l in 0..L {
-                    let floor = self.floor * wage[l] * members[l];
-                    out[l] = (self.replacement_rate * wage[l] * final_wage * members[l]).max(floor);
-                }
+                let floor = c(self.floor) * wage * members;
+                (c(self.replacement_rate) * wage * c(final_wage) * members).max(floor)
             }
             Formula::Career => {
                 let lambda = self.wage_weight;
-                for l in 0..L {
-                    let floor = self.floor * wage[l] * members[l];
-                    out[l] = (wage[l]
-                        * self.accrual
-                        * (lambda * service[l] + (1.0 - lambda) * wage_index[l]))
-                        .max(floor);
-                }
+                let floor = c(self.floor) * wage * members;
+                (wage * c(self.accrual) * (c(lambda) * service + c(1.0 - lambda) * wage_index))
+                    .max(floor)
             }
-            Formula::BendPoints => {
-                for l in 0..L {
-                    let record = Record {
-                        members: members[l],
-                        service: service[l],
-                        wage_index: wage_index[l],
-                        final_wage,
-                    };
-                    out[l] = self.pension_mass(wage[l], &record);
-                }
-            }
+            Formula::BendPoints => wage.from_fn(|l| {
+                let record = Record {
+                    members: members.lane(l),
+                    service: service.lane(l),
+                    wage_index: wage_index.lane(l),
+                    final_wage,
+                };
+                self.pension_mass(wage.lane(l), &record)
+            }),
         }
-        out
     }
 }
 

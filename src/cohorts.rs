@@ -7,20 +7,22 @@
 //! path of its own, and every sum over ages is grouped so that a lane's result never
 //! depends on the other lanes (see [`range_sum`]).
 
-use crate::aligned::CellVec;
 use crate::demography::State;
+use crate::simd::Real;
 
 /// The working stocks of a projector, laid out by birth cohort: within each sex's
 /// stretch of `span` slots, the person aged x in year index t sits at slot
 /// `base_t + x` with `base_t = years − t`. Ageing a year is then `base −= 1`: nobody
 /// moves in memory, and the age-indexed window of every state stays contiguous.
-pub(crate) struct Cohorts<const L: usize> {
+pub(crate) struct Cohorts<R: Real> {
     span: usize,
     base: usize,
     /// Every mass array in one buffer: array `k` from cell `k × stride`. Arrays start
     /// 9 cache lines apart modulo 4 KiB, so that the same cell of different arrays
-    /// falls in different sets of the cache.
-    cells: CellVec<L>,
+    /// falls in different sets of the cache. (A cell is aligned to its own size, 64
+    /// bytes for eight lanes: it never straddles two cache lines.)
+    cells: Vec<R>,
+    zero: R,
     stride: usize,
     /// For each state (A, V, I, R) and sex, the half-open age range outside which every
     /// mass of every lane is exactly zero: loops skip the ages nobody can be at.
@@ -49,58 +51,33 @@ pub(crate) fn nonzero_range(v: &[f64]) -> (usize, usize) {
 /// change a bit of it, so a lane's sum does not depend on how wide the live range is,
 /// hence not on which paths share its lanes.
 #[inline(always)]
-pub(crate) fn range_sum<const L: usize>(v: &[[f64; L]], lo: usize, hi: usize) -> [f64; L] {
-    range_fold(lo, hi, |x: usize| [v[x]])[0]
+pub(crate) fn range_sum<R: Real>(zero: R, v: &[R], lo: usize, hi: usize) -> R {
+    range_fold(zero, lo, hi, |x: usize| [v[x]])[0]
 }
 
 /// Σ `v[x] w[x]` over ages `lo..hi`, lane by lane, grouped as [`range_sum`].
 #[inline(always)]
-pub(crate) fn range_dot_lanes<const L: usize>(
-    v: &[[f64; L]],
-    w: &[[f64; L]],
-    lo: usize,
-    hi: usize,
-) -> [f64; L] {
-    range_fold(lo, hi, |x: usize| {
-        let (c, d) = (v[x], w[x]);
-        let mut t = [0.0; L];
-        for l in 0..L {
-            t[l] = c[l] * d[l];
-        }
-        [t]
-    })[0]
+pub(crate) fn range_dot_lanes<R: Real>(zero: R, v: &[R], w: &[R], lo: usize, hi: usize) -> R {
+    range_fold(zero, lo, hi, |x: usize| [v[x] * w[x]])[0]
 }
 
 /// `(Σ v[x], Σ v[x] w[x])` over ages `lo..hi` in one pass, each grouped as [`range_sum`].
 #[inline(always)]
-pub(crate) fn range_sum_dot<const L: usize>(
-    v: &[[f64; L]],
-    w: &[f64],
-    lo: usize,
-    hi: usize,
-) -> ([f64; L], [f64; L]) {
-    let both = range_fold(lo, hi, |x: usize| {
-        let c = v[x];
-        let mut t = [[0.0; L]; 2];
-        for l in 0..L {
-            t[0][l] = c[l];
-            t[1][l] = c[l] * w[x];
-        }
-        t
-    });
+pub(crate) fn range_sum_dot<R: Real>(zero: R, v: &[R], w: &[f64], lo: usize, hi: usize) -> (R, R) {
+    let both = range_fold(zero, lo, hi, |x: usize| [v[x], v[x] * zero.splat(w[x])]);
     (both[0], both[1])
 }
 
 /// The terms of a [`range_fold`], age by age. A closure is one; a pass that also updates
 /// its cells is written as a type with an `#[inline(always)]` method, so that it is
 /// compiled into the loop (a large closure may be left as a call).
-pub(crate) trait Term<const L: usize, const M: usize> {
-    fn at(&mut self, x: usize) -> [[f64; L]; M];
+pub(crate) trait Term<R: Real, const M: usize> {
+    fn at(&mut self, x: usize) -> [R; M];
 }
 
-impl<const L: usize, const M: usize, F: FnMut(usize) -> [[f64; L]; M]> Term<L, M> for F {
+impl<R: Real, const M: usize, F: FnMut(usize) -> [R; M]> Term<R, M> for F {
     #[inline(always)]
-    fn at(&mut self, x: usize) -> [[f64; L]; M] {
+    fn at(&mut self, x: usize) -> [R; M] {
         self(x)
     }
 }
@@ -110,12 +87,13 @@ impl<const L: usize, const M: usize, F: FnMut(usize) -> [[f64; L]; M]> Term<L, M
 /// `term` is called once per age, in rising order, so it may also update the cell it
 /// reads (a pass that sums the start-of-year stocks while it moves them).
 #[inline(always)]
-pub(crate) fn range_fold<const L: usize, const M: usize>(
+pub(crate) fn range_fold<R: Real, const M: usize>(
+    zero: R,
     lo: usize,
     hi: usize,
-    mut term: impl Term<L, M>,
-) -> [[f64; L]; M] {
-    let mut acc = [[[0.0; L]; M]; 4];
+    mut term: impl Term<R, M>,
+) -> [R; M] {
+    let mut acc = [[zero; M]; 4];
     // Groups of four ages from a multiple of 4; each accumulator has a fixed index
     // (so it stays in a register) and skips the ages outside the range.
     let mut base = lo & !3;
@@ -128,21 +106,13 @@ pub(crate) fn range_fold<const L: usize, const M: usize>(
         }
         base += 4;
     }
-    let mut out = [[0.0; L]; M];
-    for (m, o) in out.iter_mut().enumerate() {
-        for l in 0..L {
-            o[l] = (acc[0][m][l] + acc[1][m][l]) + (acc[2][m][l] + acc[3][m][l]);
-        }
-    }
-    out
+    std::array::from_fn(|m| (acc[0][m] + acc[1][m]) + (acc[2][m] + acc[3][m]))
 }
 
 #[inline(always)]
-fn add<const L: usize, const M: usize>(a: &mut [[f64; L]; M], b: [[f64; L]; M]) {
+fn add<R: Real, const M: usize>(a: &mut [R; M], b: [R; M]) {
     for m in 0..M {
-        for l in 0..L {
-            a[m][l] += b[m][l];
-        }
+        a[m] += b[m];
     }
 }
 
@@ -165,28 +135,29 @@ pub(crate) const V_IA: usize = 12;
 pub(crate) const V_D: usize = 13;
 pub(crate) const R_PIA: usize = 14;
 
-impl<const L: usize> Cohorts<L> {
-    pub(crate) fn new(years: usize, ages: usize) -> Cohorts<L> {
+impl<R: Real> Cohorts<R> {
+    pub(crate) fn new(zero: R, years: usize, ages: usize) -> Cohorts<R> {
         let span = years + ages + 1;
-        let cell = L * std::mem::size_of::<f64>();
+        let cell = std::mem::size_of::<R>();
         let stride = ((2 * span * cell).next_multiple_of(4096) + 9 * 64).div_ceil(cell);
         Cohorts {
             span,
             base: years,
-            cells: CellVec::new(N_ARRAYS * stride),
+            cells: vec![zero; N_ARRAYS * stride],
+            zero,
             stride,
             live: [[(0, 0); 2]; 4],
         }
     }
 
     /// The live age range of `state` for sex `s`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn live(&self, state: usize, s: usize) -> (usize, usize) {
         self.live[state][s]
     }
 
     /// Widens a live range to cover `lo..hi`.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn widen(&mut self, state: usize, s: usize, (lo, hi): (usize, usize)) {
         if lo >= hi {
             return;
@@ -201,55 +172,51 @@ impl<const L: usize> Cohorts<L> {
 
     /// Narrows the top of a live range past trailing cells whose count is exactly zero
     /// in every lane.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn trim_top(&mut self, state: usize, count: usize, s: usize, ages: usize) {
         let (lo, mut hi) = self.live[state][s];
         let w = self.window(count, s, ages);
-        while hi > lo && w[hi - 1].iter().all(|v| *v == 0.0) {
+        while hi > lo && w[hi - 1].all_zero() {
             hi -= 1;
         }
         self.live[state][s] = if hi > lo { (lo, hi) } else { (0, 0) };
     }
 
     /// The age window `0..ages` of array `k` for sex `s`.
-    #[inline]
-    pub(crate) fn window(&self, k: usize, s: usize, ages: usize) -> &[[f64; L]] {
+    #[inline(always)]
+    pub(crate) fn window(&self, k: usize, s: usize, ages: usize) -> &[R] {
         let start = k * self.stride + s * self.span + self.base;
-        &self.cells.cells()[start..start + ages]
+        &self.cells[start..start + ages]
     }
 
-    #[inline]
-    pub(crate) fn window_mut(&mut self, k: usize, s: usize, ages: usize) -> &mut [[f64; L]] {
+    #[inline(always)]
+    pub(crate) fn window_mut(&mut self, k: usize, s: usize, ages: usize) -> &mut [R] {
         let start = k * self.stride + s * self.span + self.base;
-        &mut self.cells.cells_mut()[start..start + ages]
+        &mut self.cells[start..start + ages]
     }
 
     /// Mutable windows of several distinct arrays at once.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn windows_mut<const N: usize>(
         &mut self,
         ks: [usize; N],
         s: usize,
         ages: usize,
-    ) -> [&mut [[f64; L]]; N] {
+    ) -> [&mut [R]; N] {
         let start = s * self.span + self.base;
         let stride = self.stride;
         self.cells
-            .cells_mut()
             .get_disjoint_mut(ks.map(|k| k * stride + start..k * stride + start + ages))
             .expect("distinct arrays")
     }
 
     /// Σ of array `k` over both sexes' live ranges, for each lane.
     #[inline(always)]
-    pub(crate) fn total(&self, k: usize, ages: usize) -> [f64; L] {
-        let mut total = [0.0; L];
+    pub(crate) fn total(&self, k: usize, ages: usize) -> R {
+        let mut total = self.zero;
         for s in 0..2 {
             let (lo, hi) = self.live(STATE_OF[k], s);
-            let part = range_sum(self.window(k, s, ages), lo, hi);
-            for l in 0..L {
-                total[l] += part[l];
-            }
+            total += range_sum(self.zero, self.window(k, s, ages), lo, hi);
         }
         total
     }
@@ -257,13 +224,13 @@ impl<const L: usize> Cohorts<L> {
     /// Σ of arrays `k1` and `k2` of one state over both sexes' live ranges, for each
     /// lane, in one pass (the same sums as two [`Self::total`]).
     #[inline(always)]
-    pub(crate) fn total_pair(&self, k1: usize, k2: usize, ages: usize) -> [[f64; L]; 2] {
+    pub(crate) fn total_pair(&self, k1: usize, k2: usize, ages: usize) -> [R; 2] {
         debug_assert_eq!(STATE_OF[k1], STATE_OF[k2]);
-        let mut total = [[0.0; L]; 2];
+        let mut total = [self.zero; 2];
         for s in 0..2 {
             let (lo, hi) = self.live(STATE_OF[k1], s);
             let (a, b) = (self.window(k1, s, ages), self.window(k2, s, ages));
-            let part = range_fold(lo, hi, |x: usize| [a[x], b[x]]);
+            let part = range_fold(self.zero, lo, hi, |x: usize| [a[x], b[x]]);
             add(&mut total, part);
         }
         total
@@ -304,17 +271,17 @@ impl<const L: usize> Cohorts<L> {
             if !used[k] {
                 continue;
             }
-            let (span, base) = (self.span, self.base);
+            let (span, base, zero) = (self.span, self.base, self.zero);
             let first = k * self.stride;
-            let v = &mut self.cells.cells_mut()[first..first + 2 * span];
-            v.fill([0.0; L]);
+            let v = &mut self.cells[first..first + 2 * span];
+            v.fill(zero);
             for s in 0..2 {
                 let start = s * span + base;
                 for (cell, x) in v[start..start + ages]
                     .iter_mut()
                     .zip(&src[s * ages..(s + 1) * ages])
                 {
-                    *cell = [*x; L];
+                    *cell = zero.splat(*x);
                 }
             }
         }
@@ -322,7 +289,7 @@ impl<const L: usize> Cohorts<L> {
 
     /// One year older: the window slides down by one slot; the new age-0 slots are empty
     /// (they were never used) and the old age-ω slots fall out of the window.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn age_one_year(&mut self, ages: usize) {
         self.base -= 1;
         for r in self.live.iter_mut().flatten() {
@@ -361,7 +328,7 @@ impl<const L: usize> Cohorts<L> {
                     .iter_mut()
                     .zip(self.window(k, s, ages))
                 {
-                    *out = cell[lane];
+                    *out = cell.lane(lane);
                 }
             }
         }
@@ -372,27 +339,29 @@ impl<const L: usize> Cohorts<L> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simd::Portable;
 
     #[test]
     fn range_sums_group_by_age_not_by_range() {
         // Entries outside the range are zero: widening the range changes no bit.
-        let mut v = vec![[0.0; 2]; 12];
+        let zero = Portable::<2>::ZERO;
+        let mut v = vec![zero; 12];
         for (x, c) in v.iter_mut().enumerate().take(9).skip(3) {
-            *c = [1.0 / (x as f64 + 0.1), 1e16 / (x as f64 + 0.3)];
+            *c = Portable([1.0 / (x as f64 + 0.1), 1e16 / (x as f64 + 0.3)]);
         }
-        let narrow = range_sum(&v, 3, 9);
+        let narrow = range_sum(zero, &v, 3, 9);
         for (lo, hi) in [(0, 12), (1, 9), (3, 11), (2, 10)] {
-            let wide = range_sum(&v, lo, hi);
+            let wide = range_sum(zero, &v, lo, hi);
             assert_eq!(
-                wide.map(f64::to_bits),
-                narrow.map(f64::to_bits),
+                wide.0.map(f64::to_bits),
+                narrow.0.map(f64::to_bits),
                 "{lo}..{hi}"
             );
         }
         // By hand: ages 3..9 go to accumulators 3, 0, 1, 2, 3, 0 (age mod 4), each
         // from 0 in rising age; then (a0 + a1) + (a2 + a3).
-        let t = |x: usize| v[x][0];
+        let t = |x: usize| v[x].0[0];
         let by_hand = ((t(4) + t(8)) + t(5)) + (t(6) + (t(3) + t(7)));
-        assert_eq!(narrow[0].to_bits(), by_hand.to_bits());
+        assert_eq!(narrow.0[0].to_bits(), by_hand.to_bits());
     }
 }

@@ -8,9 +8,10 @@
 use crate::aggregate::Summary;
 use crate::economy::SHOCKS_PER_YEAR;
 use crate::model::Model;
-use crate::montecarlo::{self, PathFn, Runner};
+use crate::montecarlo::{self, LaneRunner, PathFn};
 use crate::projection::metric;
 use crate::projection::{PathSummary, Row};
+use crate::simd::Isa;
 
 /// Per-path measures of each scenario, in this order, then one indicator
 /// "depleted by year" for each marked year.
@@ -48,10 +49,18 @@ impl Paired<'_, '_> {
 /// Paths projected together in each scenario's runner.
 const LANES: usize = 4;
 
+/// The instruction set of a run with four lanes: AVX2 where the run would use AVX-512.
+fn four_lanes() -> Isa {
+    match Isa::chosen() {
+        Isa::Avx512 => Isa::Avx2,
+        isa => isa,
+    }
+}
+
 /// A worker of a comparison: one runner per scenario and the shared shocks of a group
 /// of paths.
 pub struct PairedWorker<'m> {
-    runners: Vec<Runner<'m, LANES>>,
+    runners: Vec<LaneRunner<'m>>,
     shocks: Vec<f64>,
     own: Vec<f64>,
 }
@@ -65,7 +74,7 @@ impl<'a, 'm> PathFn for Paired<'a, 'm> {
             runners: self
                 .entries
                 .iter()
-                .map(|e| Runner::lanes(e.model))
+                .map(|e| LaneRunner::with_isa(e.model, four_lanes()))
                 .collect(),
             shocks: vec![0.0; LANES * years * SHOCKS_PER_YEAR],
             own: vec![0.0; LANES * self.per_scenario() * self.entries.len()],

@@ -3,6 +3,7 @@
 //! Takes the actives at the start of the year and the average wage; feeds the fund.
 
 use crate::demography::dot;
+use crate::simd::Real;
 
 /// Contribution parameters, resolved by year (index 0 = base year).
 #[derive(Clone, Debug, PartialEq)]
@@ -20,7 +21,15 @@ impl ContributionRules {
     /// average wage is `wage`.
     #[inline]
     pub fn collected(&self, t: usize, wage: f64, actives: &[f64]) -> f64 {
-        wage * self.rate[t] * self.collection_rate[t] * dot(actives, &self.relative_wage)
+        self.collected_from(t, wage, self.rate[t], dot(actives, &self.relative_wage))
+    }
+
+    /// Contributions collected in year index `t` at the rate `rate` in force (`c_t`, or
+    /// `c_t` raised by automatic step-ups) from the wage base `Σ N^A w_rel`:
+    /// `W_t · rate · k_t · wage base`, lane by lane.
+    #[inline(always)]
+    pub fn collected_from<R: Real>(&self, t: usize, wage: R, rate: R, wage_base: R) -> R {
+        wage * rate * wage.splat(self.collection_rate[t]) * wage_base
     }
 }
 

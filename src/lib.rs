@@ -4,8 +4,9 @@
 //! years in MODEL.md's order for one path of the [`economy`]; [`montecarlo`] runs many
 //! paths in parallel and [`aggregate`] summarises them; [`export`] writes the results.
 
+#![deny(unsafe_code)]
+
 pub mod aggregate;
-pub mod aligned;
 pub mod benefits;
 pub mod china;
 mod cohorts;
@@ -25,6 +26,7 @@ pub mod params;
 pub mod policy;
 pub mod projection;
 pub mod scenario;
+pub mod simd;
 pub mod variants;
 
 pub use error::{Diagnostic, ScenarioError};

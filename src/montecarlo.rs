@@ -23,6 +23,9 @@ use crate::model::Model;
 use crate::projection::{
     metric, metrics_of, PathSummary, Projector, Row, N_BASE_METRICS, N_METRICS,
 };
+#[cfg(target_arch = "x86_64")]
+use crate::simd::{Avx2x4, Avx512x8};
+use crate::simd::{Isa, Portable, Real, Zero, MAX_LANES};
 
 /// Paths per block (the unit of reproducible merging, and of work handed to a worker).
 pub const BLOCK: usize = 256;
@@ -59,35 +62,59 @@ pub struct McRun {
     pub path_years_per_second: f64,
 }
 
-/// Paths projected together, one per lane of a projector's cells: 8 on processors with
-/// AVX-512 (one vector register), else 4. A path's numbers do not depend on it (see
-/// [`crate::projection`]).
+/// Paths projected together, one per lane of a projector's cells: 8 with AVX-512 (one
+/// vector register), else 4 (the instruction set of [`Isa::chosen`]). A path's numbers do
+/// not depend on it (see [`crate::projection`]).
 pub fn lanes() -> usize {
-    #[cfg(target_arch = "x86_64")]
-    {
-        if std::arch::is_x86_feature_detected!("avx512f") {
-            return 8;
-        }
-    }
-    4
+    Isa::chosen().lanes()
 }
 
-/// A runner of [`lanes`] paths at a time.
+/// A runner of the lane type of an instruction set.
 pub enum LaneRunner<'m> {
-    Four(Box<Runner<'m, 4>>),
-    Eight(Box<Runner<'m, 8>>),
+    Baseline(Box<Runner<'m, Portable<4>>>),
+    #[cfg(target_arch = "x86_64")]
+    Avx2(Box<Runner<'m, Avx2x4>>),
+    #[cfg(target_arch = "x86_64")]
+    Avx512(Box<Runner<'m, Avx512x8>>),
+}
+
+/// `$body` with `$r` bound to the runner inside a [`LaneRunner`].
+macro_rules! each_runner {
+    ($self:expr, $r:ident => $body:expr) => {
+        match $self {
+            LaneRunner::Baseline($r) => $body,
+            #[cfg(target_arch = "x86_64")]
+            LaneRunner::Avx2($r) => $body,
+            #[cfg(target_arch = "x86_64")]
+            LaneRunner::Avx512($r) => $body,
+        }
+    };
 }
 
 impl<'m> LaneRunner<'m> {
+    /// A runner of the instruction set of the run ([`Isa::chosen`]).
     pub fn new(model: &'m Model) -> LaneRunner<'m> {
-        match lanes() {
-            8 => LaneRunner::Eight(Box::new(Runner::lanes(model))),
-            _ => LaneRunner::Four(Box::new(Runner::lanes(model))),
+        LaneRunner::with_isa(model, Isa::chosen())
+    }
+
+    /// A runner of `isa`'s lane type (the baseline's where the processor lacks it).
+    pub fn with_isa(model: &'m Model, isa: Isa) -> LaneRunner<'m> {
+        match isa.zero() {
+            Zero::Baseline(z) => LaneRunner::Baseline(Box::new(Runner::lanes(model, z))),
+            #[cfg(target_arch = "x86_64")]
+            Zero::Avx2(z) => LaneRunner::Avx2(Box::new(Runner::lanes(model, z))),
+            #[cfg(target_arch = "x86_64")]
+            Zero::Avx512(z) => LaneRunner::Avx512(Box::new(Runner::lanes(model, z))),
         }
     }
 
-    /// Draws and projects paths `first..first + count` (`count ≤` [`lanes`]), writing
-    /// each path's values ([`series`] per path) and depletion year index.
+    /// Paths it projects together.
+    pub fn lanes(&self) -> usize {
+        each_runner!(self, r => r.lanes_count())
+    }
+
+    /// Draws and projects paths `first..first + count` (`count ≤` [`Self::lanes`]),
+    /// writing each path's values ([`series`] per path) and depletion year index.
     pub fn paths(
         &mut self,
         seed: u64,
@@ -96,72 +123,107 @@ impl<'m> LaneRunner<'m> {
         values: &mut [f64],
         depletion: &mut [Option<usize>],
     ) {
-        match self {
-            LaneRunner::Four(r) => r.paths_into(seed, first, count, values, depletion),
-            LaneRunner::Eight(r) => r.paths_into(seed, first, count, values, depletion),
-        }
+        each_runner!(self, r => r.paths_into(seed, first, count, values, depletion))
+    }
+
+    /// [`Runner::project_group_from`].
+    pub fn project_group_from(&mut self, shocks: Option<&[f64]>) -> [PathSummary; MAX_LANES] {
+        each_runner!(self, r => r.project_group_from(shocks))
+    }
+
+    /// [`Runner::lane_rows`].
+    pub fn lane_rows(&self, l: usize) -> &[Row] {
+        each_runner!(self, r => r.lane_rows(l))
+    }
+
+    /// [`Runner::lane_values`].
+    pub fn lane_values(&self, l: usize) -> &[f64] {
+        each_runner!(self, r => r.lane_values(l))
+    }
+
+    /// [`Runner::group_values`].
+    pub fn group_values(&self) -> &[f64] {
+        each_runner!(self, r => r.group_values())
+    }
+
+    /// [`Runner::draw_group`].
+    pub fn draw_group(&mut self, seed: u64, first: u64, count: usize) {
+        each_runner!(self, r => r.draw_group(seed, first, count))
+    }
+
+    /// [`Runner::project_group`].
+    pub fn project_group(&mut self, stochastic: bool) -> [PathSummary; MAX_LANES] {
+        each_runner!(self, r => r.project_group(stochastic))
     }
 }
 
 /// One worker's reusable arrays: the projector, and each lane's shocks, economy, rows
 /// and values.
-pub struct Runner<'m, const L: usize> {
+pub struct Runner<'m, R: Real> {
     model: &'m Model,
-    projector: Projector<'m, L>,
-    /// `L` paths' shocks, one after the other.
+    projector: Projector<'m, R>,
+    /// `R::LANES` paths' shocks, one after the other.
     shocks: Vec<f64>,
-    econ: [EconPath; L],
-    rows: [Vec<Row>; L],
-    /// `L` paths' values, one after the other.
+    econ: Vec<EconPath>,
+    rows: Vec<Vec<Row>>,
+    /// `R::LANES` paths' values, one after the other.
     values: Vec<f64>,
 }
 
 /// A runner of one path at a time.
-pub type PathRunner<'m> = Runner<'m, 1>;
+pub type PathRunner<'m> = Runner<'m, f64>;
 
-impl<'m, const L: usize> Runner<'m, L> {
-    /// A runner of `L` paths at a time.
-    pub fn lanes(model: &'m Model) -> Runner<'m, L> {
+impl<'m, R: Real> Runner<'m, R> {
+    /// A runner of `R::LANES` paths at a time (`zero`: a zero of the lane type).
+    pub fn lanes(model: &'m Model, zero: R) -> Runner<'m, R> {
         let years = model.frame.years();
+        let l = R::LANES;
         Runner {
             model,
-            projector: Projector::lanes(model),
-            shocks: vec![0.0; L * years * SHOCKS_PER_YEAR],
-            econ: std::array::from_fn(|_| EconPath::with_years(years)),
-            rows: std::array::from_fn(|_| vec![[0.0; N_METRICS]; years]),
-            values: vec![0.0; L * series(model)],
+            projector: Projector::lanes(model, zero),
+            shocks: vec![0.0; l * years * SHOCKS_PER_YEAR],
+            econ: (0..l).map(|_| EconPath::with_years(years)).collect(),
+            rows: (0..l).map(|_| vec![[0.0; N_METRICS]; years]).collect(),
+            values: vec![0.0; l * series(model)],
         }
     }
 
-    /// Draws paths `first..first + count` (`1 ≤ count ≤ L`) into lanes `0..count`; the
-    /// other lanes get path `first`'s shocks again (their results are not used).
-    pub fn draw_group(&mut self, seed: u64, first: u64, count: usize) {
-        draw_group(seed, first, count, L, &mut self.shocks);
+    /// Paths it projects together (`R::LANES`).
+    pub fn lanes_count(&self) -> usize {
+        R::LANES
     }
 
-    /// Projects the lanes' shocks (`stochastic = false`: every z = 0 in every lane).
-    pub fn project_group(&mut self, stochastic: bool) -> [PathSummary; L] {
+    /// Draws paths `first..first + count` (`1 ≤ count ≤ R::LANES`) into lanes
+    /// `0..count`; the other lanes get path `first`'s shocks again (their results are
+    /// not used).
+    pub fn draw_group(&mut self, seed: u64, first: u64, count: usize) {
+        draw_group(seed, first, count, R::LANES, &mut self.shocks);
+    }
+
+    /// Projects the lanes' shocks (`stochastic = false`: every z = 0 in every lane);
+    /// the summaries of lanes `0..R::LANES`.
+    pub fn project_group(&mut self, stochastic: bool) -> [PathSummary; MAX_LANES] {
         let shocks = std::mem::take(&mut self.shocks);
         let summaries = self.project_group_from(stochastic.then_some(&shocks[..]));
         self.shocks = shocks;
         summaries
     }
 
-    /// Projects `L` paths of the given shocks (`L` paths' shocks one after the other;
-    /// `None`: every z = 0); common random numbers: several runners can project the same
-    /// shocks.
-    pub fn project_group_from(&mut self, shocks: Option<&[f64]>) -> [PathSummary; L] {
+    /// Projects `R::LANES` paths of the given shocks (`R::LANES` paths' shocks one after
+    /// the other; `None`: every z = 0); common random numbers: several runners can
+    /// project the same shocks.
+    pub fn project_group_from(&mut self, shocks: Option<&[f64]>) -> [PathSummary; MAX_LANES] {
         let summaries = self.project_rows(shocks);
-        let n_series = self.values.len() / L;
-        for (l, summary) in summaries.iter().enumerate() {
+        let n_series = self.values.len() / R::LANES;
+        for (l, summary) in summaries.iter().enumerate().take(R::LANES) {
             let values = &mut self.values[l * n_series..(l + 1) * n_series];
             write_values(self.model, &self.rows[l], summary, values);
         }
         summaries
     }
 
-    /// Draws and projects paths `first..first + count` (`count ≤ L`), writing each
-    /// path's values and depletion year index one path after the other.
+    /// Draws and projects paths `first..first + count` (`count ≤ R::LANES`), writing
+    /// each path's values and depletion year index one path after the other.
     pub fn paths_into(
         &mut self,
         seed: u64,
@@ -176,7 +238,7 @@ impl<'m, const L: usize> Runner<'m, L> {
         self.shocks = shocks;
         // Straight into the caller's buffer (the runner's own values are left as they
         // were).
-        let n = self.values.len() / L;
+        let n = self.values.len() / R::LANES;
         for l in 0..count {
             depletion[l] = summaries[l].depletion;
             write_values(
@@ -190,23 +252,34 @@ impl<'m, const L: usize> Runner<'m, L> {
 
     /// Each lane's economy from its shocks (`None`: every z = 0), then the projection
     /// into the lanes' rows.
-    fn project_rows(&mut self, shocks: Option<&[f64]>) -> [PathSummary; L] {
+    fn project_rows(&mut self, shocks: Option<&[f64]>) -> [PathSummary; MAX_LANES] {
         let per = self.model.frame.years() * SHOCKS_PER_YEAR;
         for (l, econ) in self.econ.iter_mut().enumerate() {
             let lane = shocks.map(|s| &s[l * per..(l + 1) * per]);
             self.model.economy.fill_path(lane, econ);
         }
-        let rows = self.rows.each_mut().map(|r| &mut r[..]);
-        self.projector.run_lanes(self.econ.each_ref(), rows)
+        let econ: [&EconPath; MAX_LANES] = std::array::from_fn(|l| &self.econ[l.min(R::LANES - 1)]);
+        let mut rows = [const { Vec::new() }; MAX_LANES];
+        for (l, r) in self.rows.iter_mut().enumerate() {
+            rows[l] = std::mem::take(r);
+        }
+        let summaries = {
+            let mut slices: [&mut [Row]; MAX_LANES] = rows.each_mut().map(|r| &mut r[..]);
+            self.projector
+                .run_lanes(&econ[..R::LANES], &mut slices[..R::LANES])
+        };
+        for (l, r) in rows.into_iter().enumerate().take(R::LANES) {
+            self.rows[l] = r;
+        }
+        summaries
     }
 
     /// Lane `l`'s values of the last projection: the model's yearly metrics
     /// ([`metrics_of`]) year after year, then the per-path measures.
     pub fn lane_values(&self, l: usize) -> &[f64] {
-        let n = self.values.len() / L;
+        let n = self.values.len() / R::LANES;
         &self.values[l * n..(l + 1) * n]
     }
-
     /// Every lane's values of the last projection, lane after lane.
     pub fn group_values(&self) -> &[f64] {
         &self.values
@@ -225,7 +298,7 @@ impl<'m, const L: usize> Runner<'m, L> {
 
 impl<'m> PathRunner<'m> {
     pub fn new(model: &'m Model) -> PathRunner<'m> {
-        Runner::lanes(model)
+        Runner::lanes(model, 0.0)
     }
 
     /// Draws path `i`'s shocks from stream `i` of the seed.
@@ -240,14 +313,12 @@ impl<'m> PathRunner<'m> {
 
     /// Projects the path whose shocks were drawn last (`stochastic = false`: every z = 0).
     pub fn project(&mut self, stochastic: bool) -> PathSummary {
-        let [summary] = self.project_group(stochastic);
-        summary
+        self.project_group(stochastic)[0]
     }
 
     /// Projects the path of the given shocks (`None`: every z = 0).
     pub fn project_from(&mut self, shocks: Option<&[f64]>) -> PathSummary {
-        let [summary] = self.project_group_from(shocks);
-        summary
+        self.project_group_from(shocks)[0]
     }
 
     /// Draws and projects path `i`.

@@ -8,6 +8,8 @@
 //! per path and year, `q = min(1, q_det · exp(β_x K_t))`, with `q[s,ω,t] = 1`.
 //! Disability pensioners die at `min(1, m_I q)`.
 
+use crate::simd::Real;
+
 /// Gompertz–Makeham law `μ(x) = a + b c^x`, one per sex.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct GompertzMakeham {
@@ -109,16 +111,17 @@ impl Mortality {
     /// `factors[g] = exp(β_g K_t)` of each lane computed by the caller once per year, and
     /// `q[ω] = 1`. Ages below `first` are left as they are.
     #[inline(always)]
-    pub fn fill_sex<const L: usize>(
+    pub fn fill_sex<R: Real>(
         &self,
         t: usize,
         s: usize,
         ranges: &[(usize, usize, usize)],
-        factors: &[[f64; L]],
+        factors: &[R],
         first: usize,
-        q: &mut [[f64; L]],
+        q: &mut [R],
     ) {
         let ages = q.len();
+        let one = q[ages - 1].splat(1.0);
         let det = &self.q_det[(t * 2 + s) * ages..(t * 2 + s + 1) * ages];
         for &(from, to, g) in ranges {
             let f = factors[g];
@@ -127,15 +130,11 @@ impl Mortality {
                 continue;
             }
             for (qx, &d) in q[from..to].iter_mut().zip(&det[from..to]) {
-                // The whole cell is computed before it is stored: the lanes vectorise.
-                let mut cell = [0.0; L];
-                for (c, f) in cell.iter_mut().zip(f) {
-                    *c = at_most_one(d * f);
-                }
-                *qx = cell;
+                // `at_most_one(d f)` in every lane.
+                *qx = (one.splat(d) * f).min(one);
             }
         }
-        q[ages - 1] = [1.0; L];
+        q[ages - 1] = one;
     }
 }
 
@@ -153,6 +152,7 @@ pub fn at_most_one(v: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::simd::Portable;
 
     #[test]
     fn at_most_one_is_min_with_one() {
@@ -194,15 +194,19 @@ mod tests {
         assert_eq!(ranges, vec![(0, 1, 0), (1, 3, 1)]);
         let k: f64 = 0.5;
         // Two lanes: K = 0.5 and K = 0 (factor 1).
-        let factors: Vec<[f64; 2]> = m.beta_values.iter().map(|b| [(b * k).exp(), 1.0]).collect();
-        let mut q = vec![[0.0; 2]; 3];
+        let factors: Vec<Portable<2>> = m
+            .beta_values
+            .iter()
+            .map(|b| Portable([(b * k).exp(), 1.0]))
+            .collect();
+        let mut q = vec![Portable::ZERO; 3];
         m.fill_sex(0, 0, &ranges, &factors, 0, &mut q);
-        assert_eq!(q[0][0], 1.0); // 0.5 e^1 capped
-        assert_eq!(q[0][1], 0.5);
-        assert!((q[1][0] - 0.2 * 0.5f64.exp()).abs() < 1e-15);
-        assert_eq!(q[1][1], 0.2);
-        assert_eq!(q[2], [1.0, 1.0]);
+        assert_eq!(q[0].0[0], 1.0); // 0.5 e^1 capped
+        assert_eq!(q[0].0[1], 0.5);
+        assert!((q[1].0[0] - 0.2 * 0.5f64.exp()).abs() < 1e-15);
+        assert_eq!(q[1].0[1], 0.2);
+        assert_eq!(q[2].0, [1.0, 1.0]);
         m.fill_sex(0, 1, &ranges, &factors, 0, &mut q);
-        assert!((q[0][0] - 0.1 * 1f64.exp()).abs() < 1e-15);
+        assert!((q[0].0[0] - 0.1 * 1f64.exp()).abs() < 1e-15);
     }
 }

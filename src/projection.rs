@@ -5,13 +5,13 @@
 //! subsidy, present value of deficits). A [`Projector`] owns its work arrays and reuses
 //! them for every path: the loop allocates nothing.
 //!
-//! A `Projector<L>` projects `L` paths at once, one per lane of every cell (`[age][lane]`),
-//! so that each operation on a cell is one vector operation over paths. Every lane does
-//! exactly the scalar operations of a one-path projection, in the same order, and sums
-//! over ages are grouped by age mod 4 (see `cohorts::range_sum`): a path's numbers are
-//! bit for bit the same whatever `L` and whichever paths share its lanes.
+//! A `Projector<R>` projects `R::LANES` paths at once, one per lane of every cell (a
+//! [`Real`]: `f64` for one path, a lane type of [`crate::simd`] for several), so that each
+//! operation on a cell is one vector operation over paths. Every lane does exactly the
+//! scalar operations of a one-path projection, in the same order, and sums over ages are
+//! grouped by age mod 4 (see `cohorts::range_sum`): a path's numbers are bit for bit the
+//! same whatever the lane type and whichever paths share its lanes.
 
-use crate::aligned::CellVec;
 use crate::china::ChinaRules;
 use crate::cohorts::{
     nonzero_range, range_dot_lanes, range_fold, range_sum_dot, Cohorts, Term, A, A_D, A_IA, A_N,
@@ -20,7 +20,7 @@ use crate::cohorts::{
 use crate::demography::{whole_age, State};
 use crate::economy::EconPath;
 use crate::model::Model;
-use crate::mortality::at_most_one;
+use crate::simd::{Kernel, Real, MAX_LANES};
 
 /// Names of the yearly metrics, in the column order of `deterministic.csv` (after `year`).
 pub const METRICS: [&str; 23] = [
@@ -161,14 +161,17 @@ impl AccountLedger {
     }
 }
 
-/// Projects paths of one model, `L` at a time (one per lane), reusing its work arrays.
-/// `Projector::new` makes the one-path projector; [`Projector::lanes`] any other width.
-pub struct Projector<'m, const L: usize = 1> {
+/// Projects paths of one model, `R::LANES` at a time (one per lane), reusing its work
+/// arrays. `Projector::new` makes the one-path projector; [`Projector::lanes`] one of
+/// any lane type.
+pub struct Projector<'m, R: Real = f64> {
     model: &'m Model,
-    cohorts: Cohorts<L>,
+    /// A zero of the lane type (every other value is made from it).
+    zero: R,
+    cohorts: Cohorts<R>,
     used: [bool; N_ARRAYS],
     /// Scratch: one sex's q for the year.
-    q: CellVec<L>,
+    q: Vec<R>,
     /// Discount factor of each year index for the present value of deficits.
     discount: Vec<f64>,
     /// For each year index t1 and sex, the first age at which anyone may retire.
@@ -181,7 +184,7 @@ pub struct Projector<'m, const L: usize = 1> {
     start_factor: Vec<f64>,
     /// Age ranges of equal β: (from, to, index into beta values).
     beta_ranges: Vec<(usize, usize, usize)>,
-    factors: Vec<[f64; L]>,
+    factors: Vec<R>,
     /// Ages at which entrants and pensioner entrants arrive, by sex.
     entry_range: [(usize, usize); 2],
     pensioner_range: [(usize, usize); 2],
@@ -195,30 +198,30 @@ pub struct Projector<'m, const L: usize = 1> {
     /// Automatic adjustments, path state: contribution rate added by step-ups, whether
     /// the indexation brake holds this year, life expectancy at 60 by sex (base year,
     /// this year).
-    extra_rate: [f64; L],
-    brake: [bool; L],
-    e60_base: [[f64; L]; 2],
-    e60: [[f64; L]; 2],
+    extra_rate: [f64; MAX_LANES],
+    brake: [bool; MAX_LANES],
+    e60_base: [[f64; MAX_LANES]; 2],
+    e60: [[f64; MAX_LANES]; 2],
     /// Scratch for retirement rules that depend on the path (retirement age linked to
     /// life expectancy): rates of actives and vested members and the age adjustment.
-    dyn_rate: Vec<[f64; L]>,
-    dyn_vrate: Vec<[f64; L]>,
-    dyn_factor: Vec<[f64; L]>,
+    dyn_rate: Vec<R>,
+    dyn_vrate: Vec<R>,
+    dyn_factor: Vec<R>,
     /// China's rules, path state: each cell's contribution base relative to `W_t` this
     /// year, the individual-account fund, refunds decided this year (paid next year).
-    base_rel: Vec<[f64; L]>,
-    ia_fund: [f64; L],
-    refunds_due: [f64; L],
-    refunds_now: [f64; L],
+    base_rel: Vec<R>,
+    ia_fund: [f64; MAX_LANES],
+    refunds_due: R,
+    refunds_now: R,
     /// Account ledger of the last path (with the head-count ledger, China's rules).
     accounts: Vec<AccountLedger>,
-    converted: [f64; L],
+    converted: R,
 }
 
 impl<'m> Projector<'m> {
     /// A projector of one path at a time.
     pub fn new(model: &'m Model) -> Projector<'m> {
-        Projector::lanes(model)
+        Projector::lanes(model, 0.0)
     }
 
     /// Turns on the head-count ledger (for audits and tests; costs a little time).
@@ -229,8 +232,7 @@ impl<'m> Projector<'m> {
 
     /// Projects one path; `rows` gets one row per year (base year first).
     pub fn run(&mut self, econ: &EconPath, rows: &mut [Row]) -> PathSummary {
-        let [summary] = self.run_lanes([econ], [rows]);
-        summary
+        self.run_lanes(&[econ], &mut [rows])[0]
     }
 
     /// The stocks after the last projected year's step (start of yH+1), by age.
@@ -239,9 +241,9 @@ impl<'m> Projector<'m> {
     }
 }
 
-impl<'m, const L: usize> Projector<'m, L> {
-    /// A projector of `L` paths at a time.
-    pub fn lanes(model: &'m Model) -> Projector<'m, L> {
+impl<'m, R: Real> Projector<'m, R> {
+    /// A projector of `R::LANES` paths at a time; `zero` is a zero of the lane type.
+    pub fn lanes(model: &'m Model, zero: R) -> Projector<'m, R> {
         let f = model.frame;
         let (ages, cells) = (f.ages(), f.cells());
         let d = model.economy.discount_rate;
@@ -324,16 +326,17 @@ impl<'m, const L: usize> Projector<'m, L> {
         let moves = &model.moves;
         Projector {
             model,
-            cohorts: Cohorts::new(f.years(), ages),
+            zero,
+            cohorts: Cohorts::new(zero, f.years(), ages),
             used,
-            q: CellVec::new(ages),
+            q: vec![zero; ages],
             discount,
             retire_from,
             retire_rate,
             vested_retire_rate,
             start_factor,
             beta_ranges,
-            factors: vec![[0.0; L]; model.mortality.beta_values.len()],
+            factors: vec![zero; model.mortality.beta_values.len()],
             entry_range: [
                 nonzero_range(&model.entrants.profile[0]),
                 nonzero_range(&model.entrants.profile[1]),
@@ -347,19 +350,19 @@ impl<'m, const L: usize> Projector<'m, L> {
             has_exits: moves.exit.any_nonzero || moves.reentry.any_nonzero,
             track_records,
             ledger: None,
-            extra_rate: [0.0; L],
-            brake: [false; L],
-            e60_base: [[0.0; L]; 2],
-            e60: [[0.0; L]; 2],
-            dyn_rate: vec![[0.0; L]; ages],
-            dyn_vrate: vec![[0.0; L]; ages],
-            dyn_factor: vec![[0.0; L]; ages],
-            base_rel: vec![[0.0; L]; cells],
-            ia_fund: [0.0; L],
-            refunds_due: [0.0; L],
-            refunds_now: [0.0; L],
+            extra_rate: [0.0; MAX_LANES],
+            brake: [false; MAX_LANES],
+            e60_base: [[0.0; MAX_LANES]; 2],
+            e60: [[0.0; MAX_LANES]; 2],
+            dyn_rate: vec![zero; ages],
+            dyn_vrate: vec![zero; ages],
+            dyn_factor: vec![zero; ages],
+            base_rel: vec![zero; cells],
+            ia_fund: [0.0; MAX_LANES],
+            refunds_due: zero,
+            refunds_now: zero,
             accounts: Vec::new(),
-            converted: [0.0; L],
+            converted: zero,
         }
     }
 
@@ -373,60 +376,45 @@ impl<'m, const L: usize> Projector<'m, L> {
         self.ledger.as_deref()
     }
 
-    /// Projects `L` paths, one per lane: path `l` reads `econ[l]` and writes one row per
-    /// year into `rows[l]` (base year first). The ledger, when on, follows lane 0.
-    ///
-    /// On x86-64 the year loop is compiled twice more, for AVX-512 (used when `L ≥ 8`)
-    /// and for AVX2, and the build is chosen at run time from the processor. Rust never
-    /// fuses a multiplication and an addition on its own, so every build gives the same
-    /// bits.
-    pub fn run_lanes(&mut self, econ: [&EconPath; L], rows: [&mut [Row]; L]) -> [PathSummary; L] {
-        #[cfg(target_arch = "x86_64")]
-        {
-            if L >= 8 && std::arch::is_x86_feature_detected!("avx512f") {
-                // SAFETY: the processor has AVX-512F, checked just above.
-                return unsafe { self.project_avx512(econ, rows) };
-            }
-            if std::arch::is_x86_feature_detected!("avx2") {
-                // SAFETY: the processor has AVX2, checked just above.
-                return unsafe { self.project_avx2(econ, rows) };
-            }
-        }
-        self.project(econ, rows)
-    }
-
-    /// [`Self::project`] compiled for AVX-512.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx512f")]
-    fn project_avx512(&mut self, econ: [&EconPath; L], rows: [&mut [Row]; L]) -> [PathSummary; L] {
-        self.project(econ, rows)
-    }
-
-    /// [`Self::project`] compiled for AVX2.
-    #[cfg(target_arch = "x86_64")]
-    #[target_feature(enable = "avx2")]
-    fn project_avx2(&mut self, econ: [&EconPath; L], rows: [&mut [Row]; L]) -> [PathSummary; L] {
-        self.project(econ, rows)
+    /// Projects `R::LANES` paths, one per lane: path `l` reads `econ[l]` and writes one
+    /// row per year into `rows[l]` (base year first); returns the paths' summaries in
+    /// lanes `0..R::LANES`. The ledger, when on, follows lane 0. The year loop is
+    /// compiled for the lane type's instruction set ([`Real::enter`]).
+    pub fn run_lanes(
+        &mut self,
+        econ: &[&EconPath],
+        rows: &mut [&mut [Row]],
+    ) -> [PathSummary; MAX_LANES] {
+        assert!(
+            econ.len() == R::LANES && rows.len() == R::LANES,
+            "one path per lane"
+        );
+        self.zero.enter(Project {
+            projector: self,
+            econ,
+            rows,
+        })
     }
 
     /// The year loop of [`Self::run_lanes`]; everything it calls is inlined into it, so
     /// that it is compiled for the instruction set of its caller.
     #[inline(always)]
-    fn project(&mut self, econ: [&EconPath; L], rows: [&mut [Row]; L]) -> [PathSummary; L] {
+    fn project(&mut self, econ: &[&EconPath], rows: &mut [&mut [Row]]) -> [PathSummary; MAX_LANES] {
         let m = self.model;
+        let z = self.zero;
         let ages = m.frame.ages();
         let years = m.frame.years();
         self.cohorts.load(&m.initial, years, &self.used);
-        let mut fund = [m.fund.initial; L];
-        let mut growth = [1.0; L];
-        let mut summary = [PathSummary::default(); L];
+        let mut fund = [m.fund.initial; MAX_LANES];
+        let mut growth = z.splat(1.0);
+        let mut summary = [PathSummary::default(); MAX_LANES];
         let audit = self.ledger.is_some();
-        self.extra_rate = [0.0; L];
-        self.brake = [false; L];
+        self.extra_rate = [0.0; MAX_LANES];
+        self.brake = [false; MAX_LANES];
         let adj = &m.adjustments;
         let china = m.china.as_ref();
-        self.ia_fund = [china.map_or(0.0, |c| c.fund_initial); L];
-        self.refunds_due = [0.0; L];
+        self.ia_fund = [china.map_or(0.0, |c| c.fund_initial); MAX_LANES];
+        self.refunds_due = z;
         self.accounts.clear();
         // Step 3's passes over R (and over A, when actives are the only members and
         // carry no records) also take the start-of-year sums of step 1, and then run
@@ -437,58 +425,57 @@ impl<'m, const L: usize> Projector<'m, L> {
         let fuse_actives = fused && !self.track_records && !self.has_vested && !self.has_disabled;
 
         for t in 0..years {
-            let wage: [f64; L] = std::array::from_fn(|l| econ[l].wage[t]);
+            let wage = z.from_fn(|l| econ[l].wage[t]);
             if t >= 1 && m.economy.has_entrant_growth {
-                for l in 0..L {
-                    growth[l] *= 1.0 + econ[l].entrant_growth[t];
-                }
+                growth *= z.from_fn(|l| 1.0 + econ[l].entrant_growth[t]);
             }
             let mut ledger = YearLedger::default();
             let co = &self.cohorts;
             if audit {
                 for (e, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
-                    e.start = co.total(k, ages)[0];
+                    e.start = co.total(k, ages).lane(0);
                 }
             }
 
             // 1. Flows on start-of-year stocks.
             let wrel = &m.contributions.relative_wage;
-            let mut contributors = [0.0; L];
-            let mut wage_base = [0.0; L];
+            let mut contributors = z;
+            let mut wage_base = z;
             if !fuse_actives {
                 for s in 0..2 {
                     let (lo, hi) = co.live(A, s);
-                    let (n, w) = range_sum_dot(co.window(A_N, s, ages), &wrel[s * ages..], lo, hi);
-                    add(&mut contributors, n);
-                    add(&mut wage_base, w);
+                    let (n, w) =
+                        range_sum_dot(z, co.window(A_N, s, ages), &wrel[s * ages..], lo, hi);
+                    contributors += n;
+                    wage_base += w;
                 }
             }
             let [mut retired, mut retired_payouts] = if fused {
-                [[0.0; L]; 2]
+                [z; 2]
             } else {
                 co.total_pair(R_N, R_P, ages)
             };
             let [disabled, disability_payouts] = if self.has_disabled {
                 co.total_pair(I_N, I_P, ages)
             } else {
-                [[0.0; L]; 2]
+                [z; 2]
             };
             let vested = if self.has_vested {
                 co.total(V_N, ages)
             } else {
-                [0.0; L]
+                z
             };
             let china_year = match china {
                 Some(ch) => {
-                    let growth_now = std::array::from_fn(|l| econ[l].wage_growth[t]);
+                    let growth_now = z.from_fn(|l| econ[l].wage_growth[t]);
                     self.china_flows(ch, t, wage, growth_now)
                 }
-                None => [ChinaYear::default(); L],
+                None => [ChinaYear::default(); MAX_LANES],
             };
-            let k = std::array::from_fn(|l| econ[l].mortality_k[t]);
-            let mut awards = Awards::new();
+            let k = z.from_fn(|l| econ[l].mortality_k[t]);
+            let mut awards = Awards::new(z);
             // The indexation of step 6 (set with step 3, which indexes R).
-            let mut idx = [1.0; L];
+            let mut idx = z.splat(1.0);
             if fused {
                 // 3. and 4., with the start-of-year sums.
                 idx = self.indexation(t, econ);
@@ -498,7 +485,10 @@ impl<'m, const L: usize> Projector<'m, L> {
                     [contributors, wage_base] = [sums.contributors, sums.wage_base];
                 }
             }
-            for l in 0..L {
+            let [wage_l, contributors, wage_base, retired, disabled, vested] =
+                [wage, contributors, wage_base, retired, disabled, vested].map(each_lane);
+            let pension_mass = each_lane(retired_payouts + disability_payouts);
+            for l in 0..R::LANES {
                 let cy = &china_year[l];
                 let rate = match &adj.contribution_step {
                     Some(c) => (m.contributions.rate[t] + self.extra_rate[l])
@@ -506,8 +496,9 @@ impl<'m, const L: usize> Projector<'m, L> {
                     None => m.contributions.rate[t],
                 };
                 let mut contributions =
-                    wage[l] * rate * m.contributions.collection_rate[t] * wage_base[l];
-                let pension_mass = retired_payouts[l] + disability_payouts[l];
+                    m.contributions
+                        .collected_from(t, wage_l[l], rate, wage_base[l]);
+                let pension_mass = pension_mass[l];
                 let mut payouts = pension_mass;
                 if china.is_some() {
                     contributions = cy.pooled_contributions;
@@ -552,9 +543,9 @@ impl<'m, const L: usize> Projector<'m, L> {
                 row[CONTRIBUTORS] = contributors[l];
                 row[PENSIONERS] = pensioners;
                 row[DEPENDENCY_RATIO] = ratio(pensioners, contributors[l]);
-                row[AVERAGE_WAGE] = wage[l];
+                row[AVERAGE_WAGE] = wage_l[l];
                 row[AVERAGE_PENSION] = average_pension;
-                row[REPLACEMENT_RATIO] = ratio(average_pension, wage[l]);
+                row[REPLACEMENT_RATIO] = ratio(average_pension, wage_l[l]);
                 row[CONTRIBUTIONS] = contributions;
                 row[PAYOUTS] = payouts;
                 row[ADMIN] = flows.admin;
@@ -581,8 +572,8 @@ impl<'m, const L: usize> Projector<'m, L> {
             if audit {
                 let co = &self.cohorts;
                 for (e, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
-                    e.left +=
-                        co.window(k, 0, ages)[ages - 1][0] + co.window(k, 1, ages)[ages - 1][0];
+                    e.left += co.window(k, 0, ages)[ages - 1].lane(0)
+                        + co.window(k, 1, ages)[ages - 1].lane(0);
                 }
             }
             self.cohorts.age_one_year(ages);
@@ -597,8 +588,7 @@ impl<'m, const L: usize> Projector<'m, L> {
                     }
                     let (lo, hi) = self.cohorts.live(state, s);
                     for p in &mut self.cohorts.window_mut(k, s, ages)[lo..hi] {
-                        let p0 = *p;
-                        *p = lanes(|l| p0[l] * idx[l]);
+                        *p *= idx;
                     }
                 }
             }
@@ -609,26 +599,23 @@ impl<'m, const L: usize> Projector<'m, L> {
             // 8. Entrants at the start of t+1.
             self.entrants(t + 1, wage, growth, &mut ledger);
 
-            let balances = if china.is_some() {
-                let (a, v) = (
-                    self.cohorts.total(A_IA, ages),
-                    self.cohorts.total(V_IA, ages),
-                );
-                std::array::from_fn(|l| a[l] + v[l])
+            let balances = each_lane(if china.is_some() {
+                self.cohorts.total(A_IA, ages) + self.cohorts.total(V_IA, ages)
             } else {
-                [0.0; L]
-            };
-            for l in 0..L {
+                z
+            });
+            let [count, amount, basic] = [awards.count, awards.amount, awards.basic].map(each_lane);
+            for l in 0..R::LANES {
                 use metric::*;
                 let row = &mut rows[l][t];
-                row[NEW_PENSIONS] = awards.count[l];
-                row[AVERAGE_FIRST_PENSION] = ratio(awards.amount[l], awards.count[l]);
+                row[NEW_PENSIONS] = count[l];
+                row[AVERAGE_FIRST_PENSION] = ratio(amount[l], count[l]);
                 if china.is_some() {
                     row[IA_CONTRIBUTIONS] = china_year[l].credits;
                     row[IA_FUND_END] = self.ia_fund[l];
                     row[IA_BALANCES] = balances[l];
                     row[IA_IMPLICIT_DEBT] = balances[l] - self.ia_fund[l];
-                    row[BASIC_PENSION_AVG] = ratio(awards.basic[l], awards.count[l]);
+                    row[BASIC_PENSION_AVG] = ratio(basic[l], count[l]);
                 }
             }
             if china.is_some() {
@@ -638,8 +625,8 @@ impl<'m, const L: usize> Projector<'m, L> {
                         start: cy.balances,
                         interest: cy.interest,
                         credits: cy.credits,
-                        refunds: self.refunds_now[0],
-                        converted: self.converted[0],
+                        refunds: self.refunds_now.lane(0),
+                        converted: self.converted.lane(0),
                         end: balances[0],
                     });
                 }
@@ -648,7 +635,7 @@ impl<'m, const L: usize> Projector<'m, L> {
             if let Some(book) = self.ledger.as_mut() {
                 let co = &self.cohorts;
                 for (e, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
-                    e.end = co.total(k, ages)[0];
+                    e.end = co.total(k, ages).lane(0);
                 }
                 book[t] = ledger;
             }
@@ -659,10 +646,10 @@ impl<'m, const L: usize> Projector<'m, L> {
     /// The indexation of step 6 (`1 + rise`), with the weights of year t+1; the brake
     /// holds where this year's fund step set it.
     #[inline(always)]
-    fn indexation(&self, t: usize, econ: [&EconPath; L]) -> [f64; L] {
+    fn indexation(&self, t: usize, econ: &[&EconPath]) -> R {
         let ix = &self.model.indexation;
         let brake = &self.model.adjustments.indexation_brake;
-        std::array::from_fn(|l| {
+        self.zero.from_fn(|l| {
             let mut rise = ix.wage_weight[t + 1] * econ[l].wage_growth[t]
                 + ix.price_weight[t + 1] * econ[l].inflation[t]
                 + ix.constant[t + 1];
@@ -685,48 +672,47 @@ impl<'m, const L: usize> Projector<'m, L> {
         &mut self,
         ch: &ChinaRules,
         t: usize,
-        wage: [f64; L],
-        growth: [f64; L],
-    ) -> [ChinaYear; L] {
+        wage: R,
+        growth: R,
+    ) -> [ChinaYear; MAX_LANES] {
         let m = self.model;
+        let z = self.zero;
         let ages = m.frame.ages();
         let wrel = &m.contributions.relative_wage;
-        let previous: [f64; L] = std::array::from_fn(|l| 1.0 / (1.0 + growth[l]));
+        let previous = each_lane(z.splat(1.0) / (z.splat(1.0) + growth));
         for (b, w) in self.base_rel.iter_mut().zip(wrel) {
-            for l in 0..L {
-                b[l] = ch.relative_base(t, *w, previous[l]);
-            }
+            *b = z.from_fn(|l| ch.relative_base(t, *w, previous[l]));
         }
         let k = m.contributions.collection_rate[t];
-        let credit_rate: [f64; L] = std::array::from_fn(|l| ch.employee_rate[t] * k * wage[l]);
-        let interest = 1.0 + ch.crediting_rate[t];
+        let credit_rate = z.splat(ch.employee_rate[t]) * z.splat(k) * wage;
+        let interest = z.splat(1.0 + ch.crediting_rate[t]);
         let co = &mut self.cohorts;
-        let (a, v) = (co.total(A_IA, ages), co.total(V_IA, ages));
-        let balances: [f64; L] = std::array::from_fn(|l| a[l] + v[l]);
-        let mut declared = [0.0; L];
+        let balances = each_lane(co.total(A_IA, ages) + co.total(V_IA, ages));
+        let mut declared = z;
         for s in 0..2 {
             let (lo, hi) = co.live(A, s);
             let base = &self.base_rel[s * ages..(s + 1) * ages];
-            add(
-                &mut declared,
-                range_dot_lanes(co.window(A_N, s, ages), base, lo, hi),
-            );
+            declared += range_dot_lanes(z, co.window(A_N, s, ages), base, lo, hi);
             let [an, acc] = co.windows_mut([A_N, A_IA], s, ages);
             for x in lo..hi {
-                for l in 0..L {
-                    acc[x][l] = acc[x][l] * interest + an[x][l] * credit_rate[l] * base[x][l];
-                }
+                acc[x] = acc[x] * interest + an[x] * credit_rate * base[x];
             }
             let (lo, hi) = co.live(V, s);
             for a in &mut co.window_mut(V_IA, s, ages)[lo..hi] {
-                for v in a.iter_mut() {
-                    *v *= interest;
-                }
+                *a *= interest;
             }
         }
         let funded = ch.funded_share[t];
-        let account_pensions = co.total(R_PIA, ages);
+        let account_pensions = each_lane(co.total(R_PIA, ages));
+        let (wage, declared, refunds_due) = (
+            each_lane(wage),
+            each_lane(declared),
+            each_lane(self.refunds_due),
+        );
         std::array::from_fn(|l| {
+            if l >= R::LANES {
+                return ChinaYear::default();
+            }
             let declared = wage[l] * declared[l];
             let employee = ch.employee_rate[t] * k * declared;
             let phi = if balances[l] > 0.0 {
@@ -743,8 +729,8 @@ impl<'m, const L: usize> Projector<'m, L> {
                 invested: funded * employee,
                 transfer: ch.central_transfer[t] * declared,
                 account_pensions_from_fund: phi * account_pensions[l],
-                refunds_from_fund: phi * self.refunds_due[l],
-                refunds_from_pool: (1.0 - phi) * self.refunds_due[l],
+                refunds_from_fund: phi * refunds_due[l],
+                refunds_from_pool: (1.0 - phi) * refunds_due[l],
             }
         })
     }
@@ -766,21 +752,22 @@ impl<'m, const L: usize> Projector<'m, L> {
             let eta = &mv.reentry.year(t, cells)[range];
             let co = &mut self.cohorts;
             let [a_acc, a_d, v_acc, v_d] = co.windows_mut([A_IA, A_D, V_IA, V_D], s, ages);
-            let mut refunds = [0.0; L];
+            let z = self.zero;
+            let mut refunds = z;
             for x in 0..ages {
                 let d = if with_disability { delta[x] } else { 0.0 };
                 let (l, e) = (ell[x], eta[x]);
-                let stay = 1.0 - d - l;
-                for j in 0..L {
-                    let (a0, a1, v0, v1) = (a_acc[x][j], a_d[x][j], v_acc[x][j], v_d[x][j]);
-                    refunds[j] += (d + (1.0 - vesting) * l) * a0;
-                    a_acc[x][j] = a0 * stay + e * v0;
-                    a_d[x][j] = a1 * stay + e * v1;
-                    v_acc[x][j] = v0 * (1.0 - e) + vesting * l * a0;
-                    v_d[x][j] = v1 * (1.0 - e) + vesting * l * a1;
-                }
+                let stay = z.splat(1.0 - d - l);
+                let (refund, to_v) = (z.splat(d + (1.0 - vesting) * l), z.splat(vesting * l));
+                let (e, keep) = (z.splat(e), z.splat(1.0 - e));
+                let (a0, a1, v0, v1) = (a_acc[x], a_d[x], v_acc[x], v_d[x]);
+                refunds += refund * a0;
+                a_acc[x] = a0 * stay + e * v0;
+                a_d[x] = a1 * stay + e * v1;
+                v_acc[x] = v0 * keep + to_v * a0;
+                v_d[x] = v1 * keep + to_v * a1;
             }
-            add(&mut self.refunds_now, refunds);
+            self.refunds_now += refunds;
         }
     }
 
@@ -793,27 +780,26 @@ impl<'m, const L: usize> Projector<'m, L> {
     fn deaths_and_service(
         &mut self,
         t: usize,
-        k: [f64; L],
-        idx: [f64; L],
-        wage: [f64; L],
-        awards: &mut Awards<L>,
+        k: R,
+        idx: R,
+        wage: R,
+        awards: &mut Awards<R>,
         ledger: &mut YearLedger,
-    ) -> StartSums<L> {
+    ) -> StartSums<R> {
         let m = self.model;
+        let z = self.zero;
         let ages = m.frame.ages();
         let audit = self.ledger.is_some();
-        self.refunds_now = [0.0; L];
-        self.converted = [0.0; L];
+        self.refunds_now = z;
+        self.converted = z;
         let mut sums = StartSums {
-            retired: [0.0; L],
-            payouts: [0.0; L],
-            contributors: [0.0; L],
-            wage_base: [0.0; L],
+            retired: z,
+            payouts: z,
+            contributors: z,
+            wage_base: z,
         };
         for (f, b) in self.factors.iter_mut().zip(&m.mortality.beta_values) {
-            for l in 0..L {
-                f[l] = if k[l] == 0.0 { 1.0 } else { (b * k[l]).exp() };
-            }
+            *f = k.map(|k| if k == 0.0 { 1.0 } else { (b * k).exp() });
         }
         let mi = m.mortality.disability_multiplier;
         for s in 0..2 {
@@ -830,18 +816,12 @@ impl<'m, const L: usize> Projector<'m, L> {
                     .min()
                     .unwrap_or(ages)
             };
-            m.mortality.fill_sex(
-                t,
-                s,
-                &self.beta_ranges,
-                &self.factors,
-                first,
-                self.q.cells_mut(),
-            );
-            let q = self.q.cells();
+            m.mortality
+                .fill_sex(t, s, &self.beta_ranges, &self.factors, first, &mut self.q);
+            let q = &self.q[..];
             if m.adjustments.retirement_age.is_some() {
-                for l in 0..L {
-                    self.e60[s][l] = life_expectancy(q.iter().map(|q| q[l]), 60);
+                for l in 0..R::LANES {
+                    self.e60[s][l] = life_expectancy(q.iter().map(|q| q.lane(l)), 60);
                     if t == 0 {
                         self.e60_base[s][l] = self.e60[s][l];
                     }
@@ -850,14 +830,15 @@ impl<'m, const L: usize> Projector<'m, L> {
             let co = &mut self.cohorts;
             if audit {
                 for (e, k) in [(0, A_N), (1, V_N), (3, R_N)] {
-                    ledger[e].deaths += range_dot_lanes(co.window(k, s, ages), q, 0, ages)[0];
+                    ledger[e].deaths +=
+                        range_dot_lanes(z, co.window(k, s, ages), q, 0, ages).lane(0);
                 }
                 if self.has_disabled {
                     ledger[2].deaths += co
                         .window(I_N, s, ages)
                         .iter()
                         .zip(q)
-                        .map(|(n, q)| n[0] * (mi * q[0]).min(1.0))
+                        .map(|(n, q)| n.lane(0) * (mi * q.lane(0)).min(1.0))
                         .sum::<f64>();
                 }
             }
@@ -865,29 +846,37 @@ impl<'m, const L: usize> Projector<'m, L> {
                 // Accounts of members who die are paid to their heirs (next year).
                 for (k, state) in [(A_IA, A), (V_IA, V)] {
                     let (lo, hi) = co.live(state, s);
-                    add(
-                        &mut self.refunds_now,
-                        range_dot_lanes(co.window(k, s, ages), q, lo, hi),
-                    );
+                    self.refunds_now += range_dot_lanes(z, co.window(k, s, ages), q, lo, hi);
                 }
+                let one = z.splat(1.0);
                 for (k, state) in [(A_IA, A), (A_D, A), (V_IA, V), (V_D, V), (R_PIA, R)] {
                     let (lo, hi) = co.live(state, s);
                     for (v, q) in co.window_mut(k, s, ages)[lo..hi].iter_mut().zip(&q[lo..hi]) {
-                        for l in 0..L {
-                            v[l] *= 1.0 - q[l];
-                        }
+                        *v *= one - *q;
                     }
                 }
             }
             let (lo, hi) = co.live(R, s);
             let [rn, rp] = co.windows_mut([R_N, R_P], s, ages);
-            let [n, p] = range_fold(lo, hi, PensionerDeaths { rn, rp, q, idx });
-            add(&mut sums.retired, n);
-            add(&mut sums.payouts, p);
+            let one = z.splat(1.0);
+            let [n, p] = range_fold(
+                z,
+                lo,
+                hi,
+                PensionerDeaths {
+                    rn,
+                    rp,
+                    q,
+                    idx,
+                    one,
+                },
+            );
+            sums.retired += n;
+            sums.payouts += p;
             // Actives, vested members and the disabled: deaths, service, disability, exits.
             let [n, w] = self.members(t, s, wage, awards, ledger);
-            add(&mut sums.contributors, n);
-            add(&mut sums.wage_base, w);
+            sums.contributors += n;
+            sums.wage_base += w;
         }
         sums
     }
@@ -909,11 +898,12 @@ impl<'m, const L: usize> Projector<'m, L> {
         &mut self,
         t: usize,
         s: usize,
-        wage: [f64; L],
-        awards: &mut Awards<L>,
+        wage: R,
+        awards: &mut Awards<R>,
         ledger: &mut YearLedger,
-    ) -> [[f64; L]; 2] {
+    ) -> [R; 2] {
         let m = self.model;
+        let z = self.zero;
         let (ages, cells) = (m.frame.ages(), m.frame.cells());
         let mv = &m.moves;
         let b = &m.benefits;
@@ -936,7 +926,7 @@ impl<'m, const L: usize> Projector<'m, L> {
         let wrel = &m.contributions.relative_wage[range.clone()];
         let base = &self.base_rel[range];
         let china = m.china.is_some();
-        let q = self.q.cells();
+        let q = &self.q[..];
         let co = &mut self.cohorts;
         let a_live = co.live(A, s);
         // Ledger (lane 0): actives leaving, vested members coming back.
@@ -948,10 +938,22 @@ impl<'m, const L: usize> Projector<'m, L> {
             let an = co.window_mut(A_N, s, ages);
             if audit {
                 for ((n, qx), &l_x) in an[lo..hi].iter().zip(&q[lo..hi]).zip(&ell[lo..hi]) {
-                    leavers += (n[0] * (1.0 - qx[0])) * l_x;
+                    leavers += (n.lane(0) * (1.0 - qx.lane(0))) * l_x;
                 }
             }
-            let start = range_fold(lo, hi, ActiveDeaths { an, q, ell, wrel });
+            let one = z.splat(1.0);
+            let start = range_fold(
+                z,
+                lo,
+                hi,
+                ActiveDeaths {
+                    an,
+                    q,
+                    ell,
+                    wrel,
+                    one,
+                },
+            );
             if exits {
                 exit_ledger(ledger, leavers, back, vesting);
             }
@@ -965,74 +967,74 @@ impl<'m, const L: usize> Projector<'m, L> {
             .fold((ages, 0), |(lo, hi), r| (lo.min(r.0), hi.max(r.1)));
         let [an, asv, aw, vn, vs, vw, inn, ip] =
             co.windows_mut([A_N, A_S, A_W, V_N, V_S, V_W, I_N, I_P], s, ages);
-        let (mut count, mut amount) = ([0.0; L], [0.0; L]);
-        let zero = [0.0; L];
+        let (mut count, mut amount) = (z, z);
+        let one = z.splat(1.0);
+        let mi = z.splat(mi);
+        let vesting_v = z.splat(vesting);
         for x in lo..hi {
             let qx = q[x];
-            let p: [f64; L] = lanes(|l| 1.0 - qx[l]);
+            let p = one - qx;
             // Deaths and a year of service of actives.
-            let n0 = an[x];
-            let mut a0: [f64; L] = lanes(|l| n0[l] * p[l]);
-            let (mut a1, mut a2) = (zero, zero);
+            let mut a0 = an[x] * p;
+            let (mut a1, mut a2) = (z, z);
             if records {
-                let wr = if china { base[x] } else { [wrel[x]; L] };
-                let (s0, w0) = (asv[x], aw[x]);
-                a1 = lanes(|l| s0[l] * p[l] + a0[l]);
-                a2 = lanes(|l| w0[l] * p[l] + a0[l] * wr[l]);
+                let wr = if china { base[x] } else { z.splat(wrel[x]) };
+                a1 = asv[x] * p + a0;
+                a2 = aw[x] * p + a0 * wr;
             }
             // Deaths of vested members and of the disabled.
-            let (mut v0, mut v1, mut v2) = (zero, zero, zero);
+            let (mut v0, mut v1, mut v2) = (z, z, z);
             if vested {
-                let (n, sv, w) = (vn[x], vs[x], vw[x]);
-                v0 = lanes(|l| n[l] * p[l]);
-                v1 = lanes(|l| sv[l] * p[l]);
-                v2 = lanes(|l| w[l] * p[l]);
+                v0 = vn[x] * p;
+                v1 = vs[x] * p;
+                v2 = vw[x] * p;
             }
-            let (mut i0, mut i1) = (zero, zero);
+            let (mut i0, mut i1) = (z, z);
             if disabled {
-                let (n, pm) = (inn[x], ip[x]);
-                let pi: [f64; L] = lanes(|l| 1.0 - at_most_one(mi * qx[l]));
-                i0 = lanes(|l| n[l] * pi[l]);
-                i1 = lanes(|l| pm[l] * pi[l]);
+                let pi = one - (mi * qx).min(one);
+                i0 = inn[x] * pi;
+                i1 = ip[x] * pi;
             }
             // Disability.
             if disabling {
-                let d = delta[x];
-                let to_i: [f64; L] = lanes(|l| d * a0[l]);
+                let d = z.splat(delta[x]);
+                let to_i = d * a0;
                 let pm = rules.pension_masses(wage, a0, a1, a2, wrel[x]);
-                let mass: [f64; L] = lanes(|l| d * d_i * pm[l]);
-                i0 = lanes(|l| i0[l] + to_i[l]);
-                i1 = lanes(|l| i1[l] + mass[l]);
-                count = lanes(|l| count[l] + to_i[l]);
-                amount = lanes(|l| amount[l] + mass[l]);
+                let mass = d * z.splat(d_i) * pm;
+                i0 += to_i;
+                i1 += mass;
+                count += to_i;
+                amount += mass;
                 if !exits {
-                    a0 = lanes(|l| a0[l] - to_i[l]);
-                    a1 = lanes(|l| a1[l] * (1.0 - d));
-                    a2 = lanes(|l| a2[l] * (1.0 - d));
+                    let keep = one - d;
+                    a0 -= to_i;
+                    a1 *= keep;
+                    a2 *= keep;
                 }
             }
             // Exits and re-entry.
             if exits {
                 let d = if disabling { delta[x] } else { 0.0 };
                 let (l_x, e) = (ell[x], eta[x]);
-                let stay = 1.0 - d - l_x;
+                let stay = z.splat(1.0 - d - l_x);
                 if audit {
-                    leavers += a0[0] * l_x;
-                    back += v0[0] * e;
+                    leavers += a0.lane(0) * l_x;
+                    back += v0.lane(0) * e;
                 }
                 if vested {
-                    let to_v = vesting * l_x;
+                    let to_v = vesting_v * z.splat(l_x);
+                    let (e, keep) = (z.splat(e), z.splat(1.0 - e));
                     let (b0, b1, b2) = (a0, a1, a2);
-                    a0 = lanes(|j| b0[j] * stay + e * v0[j]);
-                    a1 = lanes(|j| b1[j] * stay + e * v1[j]);
-                    a2 = lanes(|j| b2[j] * stay + e * v2[j]);
-                    v0 = lanes(|j| v0[j] * (1.0 - e) + to_v * b0[j]);
-                    v1 = lanes(|j| v1[j] * (1.0 - e) + to_v * b1[j]);
-                    v2 = lanes(|j| v2[j] * (1.0 - e) + to_v * b2[j]);
+                    a0 = b0 * stay + e * v0;
+                    a1 = b1 * stay + e * v1;
+                    a2 = b2 * stay + e * v2;
+                    v0 = v0 * keep + to_v * b0;
+                    v1 = v1 * keep + to_v * b1;
+                    v2 = v2 * keep + to_v * b2;
                 } else {
-                    a0 = lanes(|j| a0[j] * stay);
-                    a1 = lanes(|j| a1[j] * stay);
-                    a2 = lanes(|j| a2[j] * stay);
+                    a0 *= stay;
+                    a1 *= stay;
+                    a2 *= stay;
                 }
             }
             an[x] = a0;
@@ -1048,16 +1050,14 @@ impl<'m, const L: usize> Projector<'m, L> {
             }
         }
         if disabling {
-            for l in 0..L {
-                awards.count[l] += count[l];
-                awards.amount[l] += amount[l];
-                // China's rules: a disability pension is a basic pension (the career
-                // formula, paid by the pool, no account part), so it counts in
-                // `basic_pension_avg`.
-                awards.basic[l] += amount[l];
-            }
-            ledger[0].moved_out += count[0];
-            ledger[2].moved_in += count[0];
+            awards.count += count;
+            awards.amount += amount;
+            // China's rules: a disability pension is a basic pension (the career
+            // formula, paid by the pool, no account part), so it counts in
+            // `basic_pension_avg`.
+            awards.basic += amount;
+            ledger[0].moved_out += count.lane(0);
+            ledger[2].moved_in += count.lane(0);
             co.widen(I, s, a_live);
         }
         if exits {
@@ -1072,19 +1072,13 @@ impl<'m, const L: usize> Projector<'m, L> {
                 co.widen(V, s, both);
             }
         }
-        [[0.0; L]; 2]
+        [z; 2]
     }
 
     /// Step 7: retirement of actives and vested members and disability conversion, with
     /// the rules of year index `t1` (= t+1) and the wage `W_t`; ages are after ageing.
     #[inline(always)]
-    fn retirement(
-        &mut self,
-        t1: usize,
-        wage: [f64; L],
-        awards: &mut Awards<L>,
-        ledger: &mut YearLedger,
-    ) {
+    fn retirement(&mut self, t1: usize, wage: R, awards: &mut Awards<R>, ledger: &mut YearLedger) {
         let m = self.model;
         let ages = m.frame.ages();
         let cells = m.frame.cells();
@@ -1111,11 +1105,11 @@ impl<'m, const L: usize> Projector<'m, L> {
                         s,
                         t1,
                         wage,
-                        ra: [scheduled; L],
+                        ra: [scheduled; MAX_LANES],
                         from: self.retire_from[t1][s],
-                        rate: &self.retire_rate[range.clone()],
-                        vested_rate: &self.vested_retire_rate[range.clone()],
-                        factor: &self.start_factor[range],
+                        rate: Same(&self.retire_rate[range.clone()]),
+                        vested_rate: Same(&self.vested_retire_rate[range.clone()]),
+                        factor: Same(&self.start_factor[range]),
                     };
                     sex.retire(&mut self.cohorts, &mut books);
                 }
@@ -1124,7 +1118,7 @@ impl<'m, const L: usize> Projector<'m, L> {
                     // whole age (a gain of a few weeks does not move it a full year).
                     // The scheduled age acts as its whole age (convention 8); the
                     // gain is added in whole years, to the nearest.
-                    let ra: [usize; L] = std::array::from_fn(|l| {
+                    let ra: [usize; MAX_LANES] = std::array::from_fn(|l| {
                         let gain = (link.share * (self.e60[s][l] - self.e60_base[s][l])).round();
                         let linked = scheduled as f64 + gain;
                         whole_age(linked.min(link.max_age).max(0.0))
@@ -1139,13 +1133,12 @@ impl<'m, const L: usize> Projector<'m, L> {
                         &r.vested_rate.year(t1, cells)[c.clone()],
                         &r.vested_early_rate.year(t1, cells)[c],
                     );
+                    let z = self.zero;
                     for x in 0..ages {
-                        for (l, &ra) in ra.iter().enumerate() {
-                            let above = x >= ra;
-                            self.dyn_rate[x][l] = if above { rho[x] } else { early[x] };
-                            self.dyn_vrate[x][l] = if above { vr[x] } else { ve[x] };
-                            self.dyn_factor[x][l] = b.age_factor(t1, x, ra);
-                        }
+                        let above = |l: usize| x >= ra[l];
+                        self.dyn_rate[x] = z.from_fn(|l| if above(l) { rho[x] } else { early[x] });
+                        self.dyn_vrate[x] = z.from_fn(|l| if above(l) { vr[x] } else { ve[x] });
+                        self.dyn_factor[x] = z.from_fn(|l| b.age_factor(t1, x, ra[l]));
                     }
                     let sex = SexYear {
                         m,
@@ -1167,16 +1160,17 @@ impl<'m, const L: usize> Projector<'m, L> {
 
     /// Step 8: new contributors and pensioner entrants at the start of year index `t1`.
     #[inline(always)]
-    fn entrants(&mut self, t1: usize, wage: [f64; L], growth: [f64; L], ledger: &mut YearLedger) {
+    fn entrants(&mut self, t1: usize, wage: R, growth: R, ledger: &mut YearLedger) {
         let m = self.model;
+        let z = self.zero;
         let ages = m.frame.ages();
         let e = &m.entrants;
-        let total: [f64; L] = std::array::from_fn(|l| e.count[t1] * growth[l]);
+        let total = each_lane(z.splat(e.count[t1]) * growth);
         let co = &mut self.cohorts;
-        if total.iter().any(|v| *v > 0.0) {
+        if total[..R::LANES].iter().any(|v| *v > 0.0) {
             for s in 0..2 {
                 // A lane without entrants adds zeros.
-                let n: [f64; L] = std::array::from_fn(|l| {
+                let n = z.from_fn(|l| {
                     if total[l] > 0.0 {
                         total[l] * sex_share(e.male_share[t1], s)
                     } else {
@@ -1186,8 +1180,7 @@ impl<'m, const L: usize> Projector<'m, L> {
                 let (lo, hi) = self.entry_range[s];
                 let an = &mut co.window_mut(A_N, s, ages)[lo..hi];
                 for (a, &w) in an.iter_mut().zip(&e.profile[s][lo..hi]) {
-                    let a0 = *a;
-                    *a = lanes(|l| a0[l] + n[l] * w);
+                    *a += n * z.splat(w);
                 }
                 co.widen(A, s, (lo, hi));
             }
@@ -1198,16 +1191,15 @@ impl<'m, const L: usize> Projector<'m, L> {
         if let Some(pe) = &m.pensioner_entrants {
             let total = pe.count[t1];
             if total > 0.0 {
-                let pension: [f64; L] = std::array::from_fn(|l| pe.pension[t1] * wage[l]);
+                let pension = z.splat(pe.pension[t1]) * wage;
                 for s in 0..2 {
                     let n = total * sex_share(pe.male_share[t1], s);
                     let [rn, rp] = co.windows_mut([R_N, R_P], s, ages);
                     let (lo, hi) = self.pensioner_range[s];
                     for x in lo..hi {
-                        let k = n * pe.profile[s][x];
-                        let (n0, p0) = (rn[x], rp[x]);
-                        rn[x] = lanes(|l| n0[l] + k);
-                        rp[x] = lanes(|l| p0[l] + k * pension[l]);
+                        let k = z.splat(n * pe.profile[s][x]);
+                        rn[x] += k;
+                        rp[x] += k * pension;
                     }
                     co.widen(R, s, (lo, hi));
                 }
@@ -1220,29 +1212,31 @@ impl<'m, const L: usize> Projector<'m, L> {
 /// Start-of-year sums of step 1 taken by step 3's passes, by lane: old-age pensioners
 /// and their pensions, contributors and their wage base (those two only where actives
 /// are the only members and carry no records; zero otherwise).
-struct StartSums<const L: usize> {
-    retired: [f64; L],
-    payouts: [f64; L],
-    contributors: [f64; L],
-    wage_base: [f64; L],
+struct StartSums<R> {
+    retired: R,
+    payouts: R,
+    contributors: R,
+    wage_base: R,
 }
 
 /// Step 3 for old-age pensioners, one age at a time: deaths, and the indexation of the
 /// survivors' pensions (`N ← N (1 − q)`, `P ← P (1 − q) · idx`); the term is the
 /// start-of-year `[N, P]`.
-struct PensionerDeaths<'a, const L: usize> {
-    rn: &'a mut [[f64; L]],
-    rp: &'a mut [[f64; L]],
-    q: &'a [[f64; L]],
-    idx: [f64; L],
+struct PensionerDeaths<'a, R> {
+    rn: &'a mut [R],
+    rp: &'a mut [R],
+    q: &'a [R],
+    idx: R,
+    one: R,
 }
 
-impl<const L: usize> Term<L, 2> for PensionerDeaths<'_, L> {
+impl<R: Real> Term<R, 2> for PensionerDeaths<'_, R> {
     #[inline(always)]
-    fn at(&mut self, x: usize) -> [[f64; L]; 2] {
-        let (n0, p0, qx) = (self.rn[x], self.rp[x], self.q[x]);
-        self.rn[x] = lanes(|l| n0[l] * (1.0 - qx[l]));
-        self.rp[x] = lanes(|l| (p0[l] * (1.0 - qx[l])) * self.idx[l]);
+    fn at(&mut self, x: usize) -> [R; 2] {
+        let (n0, p0) = (self.rn[x], self.rp[x]);
+        let p = self.one - self.q[x];
+        self.rn[x] = n0 * p;
+        self.rp[x] = (p0 * p) * self.idx;
         [n0, p0]
     }
 }
@@ -1250,21 +1244,22 @@ impl<const L: usize> Term<L, 2> for PensionerDeaths<'_, L> {
 /// Steps 3 and 4 for actives without records when they are the only members, one age
 /// at a time: deaths, then exits (`N ← N (1 − q) (1 − ℓ)`); the term is the
 /// start-of-year `[N, N w_rel]` (contributors and wage base).
-struct ActiveDeaths<'a, const L: usize> {
-    an: &'a mut [[f64; L]],
-    q: &'a [[f64; L]],
+struct ActiveDeaths<'a, R> {
+    an: &'a mut [R],
+    q: &'a [R],
     ell: &'a [f64],
     wrel: &'a [f64],
+    one: R,
 }
 
-impl<const L: usize> Term<L, 2> for ActiveDeaths<'_, L> {
+impl<R: Real> Term<R, 2> for ActiveDeaths<'_, R> {
     #[inline(always)]
-    fn at(&mut self, x: usize) -> [[f64; L]; 2] {
-        let (n0, qx) = (self.an[x], self.q[x]);
+    fn at(&mut self, x: usize) -> [R; 2] {
+        let n0 = self.an[x];
         // Without exits every ℓ is 0 and `stay` is exactly 1.
-        let stay = 1.0 - self.ell[x];
-        self.an[x] = lanes(|l| (n0[l] * (1.0 - qx[l])) * stay);
-        [n0, lanes(|l| n0[l] * self.wrel[x])]
+        let stay = self.one.splat(1.0 - self.ell[x]);
+        self.an[x] = (n0 * (self.one - self.q[x])) * stay;
+        [n0, n0 * self.one.splat(self.wrel[x])]
     }
 }
 
@@ -1278,54 +1273,58 @@ struct Shape {
 
 /// Where retirement writes: each lane's awards, the ledger (lane 0), and each lane's
 /// account refunds and conversions (China's rules).
-struct Books<'a, const L: usize> {
-    awards: &'a mut Awards<L>,
+struct Books<'a, R> {
+    awards: &'a mut Awards<R>,
     ledger: &'a mut YearLedger,
-    refunds: &'a mut [f64; L],
-    converted: &'a mut [f64; L],
+    refunds: &'a mut R,
+    converted: &'a mut R,
 }
 
 /// A value by age, the same for every lane or one per lane.
-trait ByAge<const L: usize> {
-    fn at(&self, x: usize) -> [f64; L];
+trait ByAge<R: Real> {
+    fn at(&self, z: R, x: usize) -> R;
 }
 
-impl<const L: usize> ByAge<L> for &[f64] {
+/// A value by age that every lane shares.
+struct Same<'a>(&'a [f64]);
+
+impl<R: Real> ByAge<R> for Same<'_> {
     #[inline(always)]
-    fn at(&self, x: usize) -> [f64; L] {
-        [self[x]; L]
+    fn at(&self, z: R, x: usize) -> R {
+        z.splat(self.0[x])
     }
 }
 
-impl<const L: usize> ByAge<L> for &[[f64; L]] {
+impl<R: Real> ByAge<R> for &[R] {
     #[inline(always)]
-    fn at(&self, x: usize) -> [f64; L] {
+    fn at(&self, _: R, x: usize) -> R {
         self[x]
     }
 }
 
 /// Retirement of one sex in one year: the rules in force (retirement age of each lane,
 /// first age anyone may retire, rates and age adjustment by age).
-struct SexYear<'a, const L: usize, T> {
+struct SexYear<'a, R, T> {
     m: &'a Model,
     shape: Shape,
     s: usize,
     t1: usize,
-    wage: [f64; L],
-    ra: [usize; L],
+    wage: R,
+    ra: [usize; MAX_LANES],
     from: usize,
     rate: T,
     vested_rate: T,
     factor: T,
 }
 
-impl<const L: usize, T: ByAge<L>> SexYear<'_, L, T> {
+impl<R: Real, T: ByAge<R>> SexYear<'_, R, T> {
     #[inline(always)]
-    fn retire(&self, co: &mut Cohorts<L>, books: &mut Books<'_, L>) {
+    fn retire(&self, co: &mut Cohorts<R>, books: &mut Books<'_, R>) {
         let m = self.m;
         let ages = m.frame.ages();
         let b = &m.benefits;
         let (s, t1, wage, from) = (self.s, self.t1, self.wage, self.from);
+        let z = wage.splat(0.0);
         let Shape {
             has_vested,
             has_disabled,
@@ -1333,8 +1332,15 @@ impl<const L: usize, T: ByAge<L>> SexYear<'_, L, T> {
         } = self.shape;
         let wrel = &m.contributions.relative_wage[s * ages..(s + 1) * ages];
         if let Some(ch) = &m.china {
-            let mut refunds = [0.0; L];
-            let mut converted = [0.0; L];
+            let mut refunds = [0.0; MAX_LANES];
+            let mut converted = [0.0; MAX_LANES];
+            // Added into the year's awards cell by cell (the order of the sums).
+            let (mut count, mut amount, mut basic) = (
+                each_lane(books.awards.count),
+                each_lane(books.awards.amount),
+                each_lane(books.awards.basic),
+            );
+            let wage = each_lane(wage);
             for (state, k, rates, e) in [
                 (A, [A_N, A_S, A_W, A_IA, A_D], &self.rate, 0),
                 (V, [V_N, V_S, V_W, V_IA, V_D], &self.vested_rate, 1),
@@ -1347,21 +1353,23 @@ impl<const L: usize, T: ByAge<L>> SexYear<'_, L, T> {
                 if lo >= shi {
                     continue;
                 }
-                let [n, sv, w, acc, dm, rn, rp, rpia] =
+                let mut cells =
                     co.windows_mut([k[0], k[1], k[2], k[3], k[4], R_N, R_P, R_PIA], s, ages);
                 for x in lo..shi {
-                    let (rho_x, f_x) = (rates.at(x), self.factor.at(x));
-                    for l in 0..L {
-                        let (rho, n0) = (rho_x[l], n[x][l]);
+                    let (rho_x, f_x) = (each_lane(rates.at(z, x)), each_lane(self.factor.at(z, x)));
+                    let [mut n, mut sv, mut w, mut acc, mut dm, mut rn, mut rp, mut rpia] =
+                        std::array::from_fn(|i| each_lane(cells[i][x]));
+                    for l in 0..R::LANES {
+                        let (rho, n0) = (rho_x[l], n[l]);
                         if rho > 0.0 && n0 > 0.0 {
-                            let service = sv[x][l] / n0;
-                            let deemed = dm[x][l] / n0;
-                            let wage_index = if sv[x][l] > 0.0 {
-                                w[x][l] / sv[x][l]
+                            let service = sv[l] / n0;
+                            let deemed = dm[l] / n0;
+                            let wage_index = if sv[l] > 0.0 {
+                                w[l] / sv[l]
                             } else {
                                 wrel[x - 1]
                             };
-                            let account = acc[x][l] / n0;
+                            let account = acc[l] / n0;
                             let eligible = ch.eligible_share_at(x, service + deemed);
                             let (pooled, own) = ch.first_pension(
                                 t1, wage[l], service, deemed, wage_index, account, x,
@@ -1369,71 +1377,76 @@ impl<const L: usize, T: ByAge<L>> SexYear<'_, L, T> {
                             let f = f_x[l];
                             let retiring = rho * n0;
                             let pensioners = retiring * eligible;
-                            rn[x][l] += pensioners;
-                            rp[x][l] += pensioners * (pooled + own) * f;
-                            rpia[x][l] += pensioners * own * f;
+                            rn[l] += pensioners;
+                            rp[l] += pensioners * (pooled + own) * f;
+                            rpia[l] += pensioners * own * f;
                             refunds[l] += (retiring - pensioners) * account;
                             converted[l] += pensioners * account;
-                            let a = &mut books.awards;
-                            a.count[l] += pensioners;
-                            a.amount[l] += pensioners * (pooled + own) * f;
-                            a.basic[l] += pensioners * pooled * f;
+                            count[l] += pensioners;
+                            amount[l] += pensioners * (pooled + own) * f;
+                            basic[l] += pensioners * pooled * f;
                             if l == 0 {
                                 books.ledger[e].moved_out += pensioners;
                                 books.ledger[e].left += retiring - pensioners;
                                 books.ledger[3].moved_in += pensioners;
                             }
-                            n[x][l] = n0 - retiring;
-                            for v in [&mut sv[x][l], &mut w[x][l], &mut acc[x][l], &mut dm[x][l]] {
+                            n[l] = n0 - retiring;
+                            for v in [&mut sv[l], &mut w[l], &mut acc[l], &mut dm[l]] {
                                 *v *= 1.0 - rho;
                             }
                         }
+                    }
+                    for (cell, v) in cells.iter_mut().zip([n, sv, w, acc, dm, rn, rp, rpia]) {
+                        cell[x] = z.from_fn(|l| v[l]);
                     }
                 }
                 co.widen(R, s, (lo, shi));
                 co.trim_top(state, k[0], s, ages);
             }
-            add(books.refunds, refunds);
-            add(books.converted, converted);
+            let v = |a: [f64; MAX_LANES]| z.from_fn(|l| a[l]);
+            *books.refunds += v(refunds);
+            *books.converted += v(converted);
+            books.awards.count = v(count);
+            books.awards.amount = v(amount);
+            books.awards.basic = v(basic);
         } else {
             let (alo, ahi) = co.live(A, s);
             let lo = from.max(alo).max(1);
             if lo < ahi {
                 // Without records (no vested members), the replacement formula needs
                 // neither service nor wage index: the fast path.
-                let awarded = if b.formula == crate::benefits::Formula::Replacement
-                    && !track_records
-                {
-                    // p = max(rr W w_rel[s,x−1], f W) × adjustment: no records needed.
-                    let rr: [f64; L] = std::array::from_fn(|l| b.replacement_rate[t1] * wage[l]);
-                    let floor: [f64; L] = std::array::from_fn(|l| b.floor[t1] * wage[l]);
-                    let [an, rn, rp] = co.windows_mut([A_N, R_N, R_P], s, ages);
-                    let (mut count, mut amount) = ([0.0; L], [0.0; L]);
-                    for x in lo..ahi {
-                        let (rate, f) = (self.rate.at(x), self.factor.at(x));
-                        let (a0, r0, r1) = (an[x], rn[x], rp[x]);
-                        let n: [f64; L] = lanes(|l| rate[l] * a0[l]);
-                        let p: [f64; L] = lanes(|l| (rr[l] * wrel[x - 1]).max(floor[l]) * f[l]);
-                        rn[x] = lanes(|l| r0[l] + n[l]);
-                        rp[x] = lanes(|l| r1[l] + n[l] * p[l]);
-                        an[x] = lanes(|l| a0[l] - n[l]);
-                        count = lanes(|l| count[l] + n[l]);
-                        amount = lanes(|l| amount[l] + n[l] * p[l]);
-                    }
-                    awards_of(count, amount)
-                } else {
-                    let cells = co.windows_mut([A_N, A_S, A_W, R_N, R_P], s, ages);
-                    retire_cells(
-                        b,
-                        t1,
-                        wage,
-                        (lo, ahi),
-                        &self.rate,
-                        &self.factor,
-                        wrel,
-                        cells,
-                    )
-                };
+                let awarded =
+                    if b.formula == crate::benefits::Formula::Replacement && !track_records {
+                        // p = max(rr W w_rel[s,x−1], f W) × adjustment: no records needed.
+                        let rr = z.splat(b.replacement_rate[t1]) * wage;
+                        let floor = z.splat(b.floor[t1]) * wage;
+                        let [an, rn, rp] = co.windows_mut([A_N, R_N, R_P], s, ages);
+                        let (mut count, mut amount) = (z, z);
+                        for x in lo..ahi {
+                            let (rate, f) = (self.rate.at(z, x), self.factor.at(z, x));
+                            let a0 = an[x];
+                            let n = rate * a0;
+                            let p = (rr * z.splat(wrel[x - 1])).max(floor) * f;
+                            rn[x] += n;
+                            rp[x] += n * p;
+                            an[x] = a0 - n;
+                            count += n;
+                            amount += n * p;
+                        }
+                        awards_of(count, amount)
+                    } else {
+                        let cells = co.windows_mut([A_N, A_S, A_W, R_N, R_P], s, ages);
+                        retire_cells(
+                            b,
+                            t1,
+                            wage,
+                            (lo, ahi),
+                            &self.rate,
+                            &self.factor,
+                            wrel,
+                            cells,
+                        )
+                    };
                 books.add(awarded, 0);
                 co.widen(R, s, (lo, ahi));
                 co.trim_top(A, A_N, s, ages);
@@ -1461,27 +1474,29 @@ impl<const L: usize, T: ByAge<L>> SexYear<'_, L, T> {
         }
         if has_disabled {
             let conversion = match &m.moves.conversion_age {
-                Some(a) => [whole_age(a[s][t1]); L],
+                Some(a) => [whole_age(a[s][t1]); MAX_LANES],
                 None => self.ra,
             };
             let (ilo, ihi) = co.live(I, s);
-            let first = conversion.iter().copied().min().unwrap_or(ages);
+            let first = conversion[..R::LANES].iter().copied().min().unwrap_or(ages);
             let lo = first.max(ilo);
             if lo < ihi {
                 let [inn, ip, rn, rp] = co.windows_mut([I_N, I_P, R_N, R_P], s, ages);
                 for x in lo..ihi {
-                    for l in 0..L {
-                        if x >= conversion[l] && inn[x][l] > 0.0 {
-                            if l == 0 {
-                                books.ledger[2].moved_out += inn[x][l];
-                                books.ledger[3].moved_in += inn[x][l];
-                            }
-                            rn[x][l] += inn[x][l];
-                            rp[x][l] += ip[x][l];
-                            inn[x][l] = 0.0;
-                            ip[x][l] = 0.0;
-                        }
+                    let (n, p) = (each_lane(inn[x]), each_lane(ip[x]));
+                    let moves = |l: usize| x >= conversion[l] && n[l] > 0.0;
+                    if !(0..R::LANES).any(moves) {
+                        continue;
                     }
+                    if moves(0) {
+                        books.ledger[2].moved_out += n[0];
+                        books.ledger[3].moved_in += n[0];
+                    }
+                    let (rn0, rp0) = (each_lane(rn[x]), each_lane(rp[x]));
+                    rn[x] = z.from_fn(|l| if moves(l) { rn0[l] + n[l] } else { rn0[l] });
+                    rp[x] = z.from_fn(|l| if moves(l) { rp0[l] + p[l] } else { rp0[l] });
+                    inn[x] = z.from_fn(|l| if moves(l) { 0.0 } else { n[l] });
+                    ip[x] = z.from_fn(|l| if moves(l) { 0.0 } else { p[l] });
                 }
                 co.widen(R, s, (lo, ihi));
                 co.trim_top(I, I_N, s, ages);
@@ -1490,13 +1505,13 @@ impl<const L: usize, T: ByAge<L>> SexYear<'_, L, T> {
     }
 }
 
-impl<const L: usize> Books<'_, L> {
+impl<R: Real> Books<'_, R> {
     /// Adds retirements from state `e` (0: actives, 1: vested) into R.
     #[inline(always)]
-    fn add(&mut self, awarded: Awards<L>, e: usize) {
+    fn add(&mut self, awarded: Awards<R>, e: usize) {
         self.awards.add(&awarded);
-        self.ledger[e].moved_out += awarded.count[0];
-        self.ledger[3].moved_in += awarded.count[0];
+        self.ledger[e].moved_out += awarded.count.lane(0);
+        self.ledger[3].moved_in += awarded.count.lane(0);
     }
 }
 
@@ -1505,42 +1520,44 @@ impl<const L: usize> Books<'_, L> {
 /// year index `t1`, the wage `W_t`, `w_rel[s,x−1]` and the age adjustment `factor[x]`.
 #[allow(clippy::too_many_arguments)]
 #[inline(always)]
-fn retire_cells<const L: usize, T: ByAge<L>>(
+fn retire_cells<R: Real, T: ByAge<R>>(
     b: &crate::benefits::BenefitRules,
     t1: usize,
-    wage: [f64; L],
+    wage: R,
     (lo, hi): (usize, usize),
     rate: &T,
     factor: &T,
     wrel: &[f64],
-    [n, sv, w, rn, rp]: [&mut [[f64; L]]; 5],
-) -> Awards<L> {
-    let (mut count, mut amount) = ([0.0; L], [0.0; L]);
+    [n, sv, w, rn, rp]: [&mut [R]; 5],
+) -> Awards<R> {
+    let z = wage.splat(0.0);
+    let one = z.splat(1.0);
+    let (mut count, mut amount) = (z, z);
     let rules = b.year(t1);
     for x in lo..hi {
-        let (rho, f) = (rate.at(x), factor.at(x));
-        let (n0, s0, w0, r0, r1) = (n[x], sv[x], w[x], rn[x], rp[x]);
-        let retiring: [f64; L] = lanes(|l| rho[l] * n0[l]);
+        let (rho, f) = (rate.at(z, x), factor.at(z, x));
+        let (n0, s0, w0) = (n[x], sv[x], w[x]);
+        let retiring = rho * n0;
         let pm = rules.pension_masses(wage, n0, s0, w0, wrel[x - 1]);
-        let mass: [f64; L] = lanes(|l| rho[l] * f[l] * pm[l]);
-        rn[x] = lanes(|l| r0[l] + retiring[l]);
-        rp[x] = lanes(|l| r1[l] + mass[l]);
-        n[x] = lanes(|l| n0[l] - retiring[l]);
-        sv[x] = lanes(|l| s0[l] * (1.0 - rho[l]));
-        w[x] = lanes(|l| w0[l] * (1.0 - rho[l]));
-        count = lanes(|l| count[l] + retiring[l]);
-        amount = lanes(|l| amount[l] + mass[l]);
+        let mass = rho * f * pm;
+        rn[x] += retiring;
+        rp[x] += mass;
+        n[x] = n0 - retiring;
+        sv[x] = s0 * (one - rho);
+        w[x] = w0 * (one - rho);
+        count += retiring;
+        amount += mass;
     }
     awards_of(count, amount)
 }
 
 /// Awards of each lane from its count and amount.
 #[inline(always)]
-fn awards_of<const L: usize>(count: [f64; L], amount: [f64; L]) -> Awards<L> {
+fn awards_of<R: Real>(count: R, amount: R) -> Awards<R> {
     Awards {
         count,
         amount,
-        basic: [0.0; L],
+        basic: count.splat(0.0),
     }
 }
 
@@ -1584,22 +1601,12 @@ fn ratio(a: f64, b: f64) -> f64 {
     }
 }
 
-/// A cell of `L` lanes from each lane's value.
+/// Every lane of a cell, in an array (lanes past `R::LANES` are 0).
 #[inline(always)]
-fn lanes<const L: usize>(mut f: impl FnMut(usize) -> f64) -> [f64; L] {
-    let mut cell = [0.0; L];
-    for (l, v) in cell.iter_mut().enumerate() {
-        *v = f(l);
-    }
-    cell
-}
-
-/// `a += b`, lane by lane.
-#[inline(always)]
-fn add<const L: usize>(a: &mut [f64; L], b: [f64; L]) {
-    for l in 0..L {
-        a[l] += b[l];
-    }
+fn each_lane<R: Real>(v: R) -> [f64; MAX_LANES] {
+    let mut out = [0.0; MAX_LANES];
+    v.write(&mut out);
+    out
 }
 
 /// China's rules: a year's flows between members, the pooled fund and the
@@ -1625,28 +1632,43 @@ struct ChinaYear {
 }
 
 /// New pensions awarded in a year, one lane per path: count and total first pension.
-/// (Arrays by lane, not a record per lane: sums of lanes stay whole vectors.)
 #[derive(Clone, Copy)]
-struct Awards<const L: usize> {
-    count: [f64; L],
-    amount: [f64; L],
+struct Awards<R> {
+    count: R,
+    amount: R,
     /// China's rules: the basic + transitional part of `amount`.
-    basic: [f64; L],
+    basic: R,
 }
 
-impl<const L: usize> Awards<L> {
-    fn new() -> Self {
+impl<R: Real> Awards<R> {
+    fn new(zero: R) -> Self {
         Awards {
-            count: [0.0; L],
-            amount: [0.0; L],
-            basic: [0.0; L],
+            count: zero,
+            amount: zero,
+            basic: zero,
         }
     }
 
     #[inline(always)]
-    fn add(&mut self, other: &Awards<L>) {
-        add(&mut self.count, other.count);
-        add(&mut self.amount, other.amount);
-        add(&mut self.basic, other.basic);
+    fn add(&mut self, other: &Awards<R>) {
+        self.count += other.count;
+        self.amount += other.amount;
+        self.basic += other.basic;
+    }
+}
+
+/// The year loop of [`Projector::run_lanes`] as a [`Kernel`], to be compiled for the
+/// lane type's instruction set.
+struct Project<'a, 'e, 'r, 'm, R: Real> {
+    projector: &'a mut Projector<'m, R>,
+    econ: &'a [&'e EconPath],
+    rows: &'a mut [&'r mut [Row]],
+}
+
+impl<R: Real> Kernel for Project<'_, '_, '_, '_, R> {
+    type Output = [PathSummary; MAX_LANES];
+    #[inline(always)]
+    fn run(self) -> Self::Output {
+        self.projector.project(self.econ, self.rows)
     }
 }

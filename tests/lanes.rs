@@ -23,6 +23,7 @@ use std::path::{Path, PathBuf};
 use fundcast::economy::SHOCKS_PER_YEAR;
 use fundcast::montecarlo::{self, series, LaneRunner, PathRunner, Runner};
 use fundcast::projection::{metric, PathSummary, Projector, Row, N_METRICS};
+use fundcast::simd::{Isa, Portable};
 use fundcast::{scenario, Model};
 
 const BENCH_BASIC: &str = "scenarios/bench-2050-basic.toml";
@@ -183,13 +184,13 @@ fn groupings(n: u64, l: usize) -> Vec<Vec<(u64, usize)>> {
 /// each lane against the one-lane projection of its path; returns the number of lanes
 /// checked.
 fn check_lanes<const L: usize>(name: &str, model: &Model, reference: &[PathOut]) -> usize {
-    let mut runner = Runner::<L>::lanes(model);
+    let mut runner = Runner::lanes(model, Portable::<L>::ZERO);
     let mut checked = 0;
     for grouping in groupings(reference.len() as u64, L) {
         for (first, count) in grouping {
             runner.draw_group(model.seed, first, count);
             let summaries = runner.project_group(true);
-            for (l, summary) in summaries.iter().enumerate() {
+            for (l, summary) in summaries.iter().enumerate().take(L) {
                 // Spare lanes repeat path `first`.
                 let i = if l < count { first + l as u64 } else { first };
                 let what = format!("{name}, L = {L}, group {first}+{count}, lane {l}, path {i}");
@@ -239,8 +240,8 @@ fn extreme_neighbours_do_not_leak_into_a_lane() {
         let model = load(name);
         let per = model.frame.years() * SHOCKS_PER_YEAR;
         let mut one = PathRunner::new(&model);
-        let mut four = Runner::<4>::lanes(&model);
-        let mut eight = Runner::<8>::lanes(&model);
+        let mut four = Runner::lanes(&model, Portable::<4>::ZERO);
+        let mut eight = Runner::lanes(&model, Portable::<8>::ZERO);
         let mut outcomes = Vec::new();
         for i in [0u64, 5] {
             one.draw(model.seed, i);
@@ -273,7 +274,7 @@ fn extreme_neighbours_do_not_leak_into_a_lane() {
             // Four lanes: the first four factors, then the last four.
             for half in 0..2 {
                 let summaries = four.project_group_from(Some(&all[half * 4 * per..][..4 * per]));
-                for (l, summary) in summaries.iter().enumerate() {
+                for (l, summary) in summaries.iter().enumerate().take(4) {
                     let k = half * 4 + l;
                     let what = format!("{name}, L = 4, path {i} × {}", FACTORS[k]);
                     assert_rows_eq(four.lane_rows(l), &reference[k].rows, &what);
@@ -298,14 +299,14 @@ fn extreme_neighbours_do_not_leak_into_a_lane() {
 #[test]
 fn unshocked_lanes_are_the_deterministic_projection() {
     fn check<const L: usize>(name: &str, model: &Model, det_rows: &[Row], det: &PathSummary) {
-        let mut runner = Runner::<L>::lanes(model);
+        let mut runner = Runner::lanes(model, Portable::<L>::ZERO);
         for (first, count) in [(0, L), (3, L), (7, L - 3), (2, 1)] {
             runner.draw_group(model.seed, first, count);
             // The stochastic projection of these shocks is not the deterministic one.
             let stochastic = runner.project_group(true);
             assert_ne!(stochastic[0], *det, "{name}: path {first} has no shocks");
             let summaries = runner.project_group(false);
-            for (l, summary) in summaries.iter().enumerate() {
+            for (l, summary) in summaries.iter().enumerate().take(L) {
                 let what = format!("{name}, L = {L}, group {first}+{count}, lane {l}");
                 assert_rows_eq(runner.lane_rows(l), det_rows, &what);
                 assert_summary_eq(summary, det, &what);
@@ -409,7 +410,7 @@ fn the_ledger_does_not_change_a_projection() {
 fn paths_into_writes_each_paths_values() {
     fn check<const L: usize>(name: &str, model: &Model, reference: &[PathOut]) {
         let n = series(model);
-        let mut runner = Runner::<L>::lanes(model);
+        let mut runner = Runner::lanes(model, Portable::<L>::ZERO);
         for grouping in groupings(reference.len() as u64, L) {
             for (first, count) in grouping {
                 let mut values = vec![f64::NAN; (L + 1) * n];
@@ -436,23 +437,27 @@ fn paths_into_writes_each_paths_values() {
         check::<4>(&name, &model, &reference);
         check::<8>(&name, &model, &reference);
 
-        // The runner the Monte Carlo run picks for this processor.
-        let lanes = montecarlo::lanes();
-        assert!(lanes == 4 || lanes == 8, "lanes() = {lanes}");
-        let mut w = LaneRunner::new(&model);
-        let mut values = vec![0.0; lanes * n];
-        let mut depletion = vec![None; lanes];
-        let mut first = 0;
-        while first < PATHS {
-            let count = lanes.min((PATHS - first) as usize);
-            w.paths(model.seed, first, count, &mut values, &mut depletion);
-            for l in 0..count {
-                let i = first as usize + l;
-                let what = format!("{name}, lanes() = {lanes}, path {i}");
-                assert_values_eq(&values[l * n..(l + 1) * n], &reference[i].values, &what);
-                assert_eq!(depletion[l], reference[i].summary.depletion, "{what}");
+        // The runner of every instruction set this processor has (the Monte Carlo run
+        // picks one of them): explicit vector code, the same bits as one lane.
+        assert!([4, 8].contains(&montecarlo::lanes()));
+        for isa in Isa::ALL.into_iter().filter(|i| i.available()) {
+            let mut w = LaneRunner::with_isa(&model, isa);
+            let lanes = w.lanes();
+            assert_eq!(lanes, isa.lanes(), "{isa:?}");
+            let mut values = vec![0.0; lanes * n];
+            let mut depletion = vec![None; lanes];
+            let mut first = 0;
+            while first < PATHS {
+                let count = lanes.min((PATHS - first) as usize);
+                w.paths(model.seed, first, count, &mut values, &mut depletion);
+                for l in 0..count {
+                    let i = first as usize + l;
+                    let what = format!("{name}, {isa:?}, path {i}");
+                    assert_values_eq(&values[l * n..(l + 1) * n], &reference[i].values, &what);
+                    assert_eq!(depletion[l], reference[i].summary.depletion, "{what}");
+                }
+                first += count as u64;
             }
-            first += count as u64;
         }
     }
 }
