@@ -196,30 +196,48 @@ pub fn marked_years(model: &Model) -> Vec<i32> {
     years
 }
 
+/// Why scenarios cannot be compared.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum CompareError {
+    #[error("nothing to compare")]
+    Nothing,
+    #[error(
+        "`{name}` projects {base_year}–{horizon}, the base {base_base_year}–{base_horizon}: compared scenarios must share their years"
+    )]
+    YearsDiffer {
+        name: String,
+        base_year: i32,
+        horizon: i32,
+        base_base_year: i32,
+        base_horizon: i32,
+    },
+    #[error("--paths {paths}: a comparison needs at least 2 paths")]
+    TooFewPaths { paths: usize },
+}
+
 /// Runs every scenario on the same paths and lines up the measures.
 pub fn compare(
     entries: &[Entry],
     paths: usize,
     seed: u64,
     threads: usize,
-) -> Result<Comparison, String> {
-    let base = entries.first().ok_or("nothing to compare")?.model;
+) -> Result<Comparison, CompareError> {
+    let base = entries.first().ok_or(CompareError::Nothing)?.model;
     for e in &entries[1..] {
         if e.model.frame.base_year != base.frame.base_year
             || e.model.frame.horizon != base.frame.horizon
         {
-            return Err(format!(
-                "`{}` projects {}–{}, the base {}–{}: compared scenarios must share their years",
-                e.name,
-                e.model.frame.base_year,
-                e.model.frame.horizon,
-                base.frame.base_year,
-                base.frame.horizon
-            ));
+            return Err(CompareError::YearsDiffer {
+                name: e.name.clone(),
+                base_year: e.model.frame.base_year,
+                horizon: e.model.frame.horizon,
+                base_base_year: base.frame.base_year,
+                base_horizon: base.frame.horizon,
+            });
         }
     }
     if paths < 2 {
-        return Err("a comparison needs at least 2 paths".into());
+        return Err(CompareError::TooFewPaths { paths });
     }
     let years = marked_years(base);
     let f = Paired {

@@ -7,7 +7,7 @@
 
 use std::path::{Path, PathBuf};
 
-use crate::error::{Diagnostic, ScenarioError};
+use crate::error::{Diagnostic, ReadError, ScenarioError};
 
 /// Where a value was written: a file of [`Sources`] and a byte range in it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,8 +125,40 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
 pub fn load(path: &Path) -> Result<(Node, Sources), ScenarioError> {
     let mut sources = Sources::default();
     let mut chain = Vec::new();
-    let node = load_chain(path, &mut sources, &mut chain)?;
+    let bytes = crate::error::read_input(path).map_err(|e| match e {
+        ReadError::Io(source) => ScenarioError::Io {
+            path: path.to_path_buf(),
+            source,
+        },
+        source => ScenarioError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        },
+    })?;
+    let text = utf8(path, bytes)?;
+    let node = load_chain(path, &text, &mut sources, &mut chain)?;
     Ok((node, sources))
+}
+
+/// A file's bytes as text, or a diagnostic at the line and column of the first byte
+/// that is not UTF-8.
+fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, ScenarioError> {
+    String::from_utf8(bytes).map_err(|e| {
+        let at = e.utf8_error().valid_up_to();
+        let bytes = e.as_bytes();
+        let valid = std::str::from_utf8(&bytes[..at]).unwrap_or_default();
+        let (line, column) = line_col(valid, at);
+        ScenarioError::Invalid(vec![Diagnostic {
+            file: path.to_path_buf(),
+            line,
+            column,
+            key: String::new(),
+            message: format!(
+                "not UTF-8 text (byte 0x{:02x}): a scenario file must be UTF-8",
+                bytes[at]
+            ),
+        }])
+    })
 }
 
 /// Parses one TOML text (no `extends` processing) as file `name`.
@@ -166,16 +198,13 @@ pub fn parse_text(name: &Path, text: &str, sources: &mut Sources) -> Result<Node
 
 fn load_chain(
     path: &Path,
+    text: &str,
     sources: &mut Sources,
     chain: &mut Vec<PathBuf>,
 ) -> Result<Node, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
     let canonical = path.canonicalize().unwrap_or_else(|_| path.to_path_buf());
     chain.push(canonical);
-    let mut node = parse_text(path, &text, sources)?;
+    let mut node = parse_text(path, text, sources)?;
     let Value::Table(table) = &mut node.value else {
         unreachable!("a TOML document is a table")
     };
@@ -215,7 +244,15 @@ fn load_chain(
             format!("base scenario `{}` does not exist", base_path.display()),
         )]));
     }
-    let mut base = load_chain(&base_path, sources, chain)?;
+    let bytes = crate::error::read_input(&base_path).map_err(|e| {
+        ScenarioError::Invalid(vec![sources.diag(
+            entry.node.loc,
+            "extends",
+            format!("cannot read base scenario `{}`: {e}", base_path.display()),
+        )])
+    })?;
+    let base_text = utf8(&base_path, bytes)?;
+    let mut base = load_chain(&base_path, &base_text, sources, chain)?;
     chain.pop();
     merge(&mut base, node);
     Ok(base)

@@ -91,48 +91,67 @@ impl EconPath {
     }
 }
 
+/// Why a matrix is not a valid correlation matrix (entries are 1-based, as written).
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum CholeskyError {
+    #[error("row {row} has {len} entries, expected {expected}")]
+    Ragged {
+        row: usize,
+        len: usize,
+        expected: usize,
+    },
+    #[error("diagonal entry {index} is {value}, expected 1")]
+    Diagonal { index: usize, value: f64 },
+    #[error("not symmetric: entry ({i},{j}) is {value} but ({j},{i}) is {mirror}")]
+    Asymmetric {
+        i: usize,
+        j: usize,
+        value: f64,
+        mirror: f64,
+    },
+    #[error("entry ({i},{j}) is {value}: correlations must lie strictly between -1 and 1")]
+    OutOfRange { i: usize, j: usize, value: f64 },
+    #[error("the matrix is not positive definite")]
+    NotPositiveDefinite,
+}
+
 /// Cholesky factor of a correlation matrix, or why it is not a valid one.
-pub fn cholesky(corr: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, String> {
+pub fn cholesky(corr: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, CholeskyError> {
     let n = corr.len();
     if let Some((i, row)) = corr.iter().enumerate().find(|(_, r)| r.len() != n) {
-        return Err(format!(
-            "row {} has {} entries, expected {n}",
-            i + 1,
-            row.len()
-        ));
+        return Err(CholeskyError::Ragged {
+            row: i + 1,
+            len: row.len(),
+            expected: n,
+        });
     }
     for (i, row) in corr.iter().enumerate() {
         if (row[i] - 1.0).abs() > 1e-12 {
-            return Err(format!(
-                "diagonal entry {} is {}, expected 1",
-                i + 1,
-                row[i]
-            ));
+            return Err(CholeskyError::Diagonal {
+                index: i + 1,
+                value: row[i],
+            });
         }
         for (j, v) in row.iter().enumerate() {
             if (v - corr[j][i]).abs() > 1e-12 {
-                return Err(format!(
-                    "not symmetric: entry ({},{}) is {v} but ({},{}) is {}",
-                    i + 1,
-                    j + 1,
-                    j + 1,
-                    i + 1,
-                    corr[j][i]
-                ));
+                return Err(CholeskyError::Asymmetric {
+                    i: i + 1,
+                    j: j + 1,
+                    value: *v,
+                    mirror: corr[j][i],
+                });
             }
             if i != j && v.abs() >= 1.0 {
-                return Err(format!(
-                    "entry ({},{}) is {v}: correlations must lie strictly between -1 and 1",
-                    i + 1,
-                    j + 1
-                ));
+                return Err(CholeskyError::OutOfRange {
+                    i: i + 1,
+                    j: j + 1,
+                    value: *v,
+                });
             }
         }
     }
     let m = DMatrix::from_fn(n, n, |i, j| corr[i][j]);
-    let chol = m
-        .cholesky()
-        .ok_or_else(|| "the matrix is not positive definite".to_string())?;
+    let chol = m.cholesky().ok_or(CholeskyError::NotPositiveDefinite)?;
     let l = chol.l();
     Ok((0..n)
         .map(|i| (0..n).map(|j| l[(i, j)]).collect())
@@ -245,13 +264,19 @@ mod tests {
             vec![0.9, 1.0, 0.9],
             vec![-0.9, 0.9, 1.0],
         ];
-        assert!(cholesky(&bad).unwrap_err().contains("positive definite"));
+        assert!(cholesky(&bad)
+            .unwrap_err()
+            .to_string()
+            .contains("positive definite"));
         let one = vec![vec![1.0, 1.0], vec![1.0, 1.0]];
-        assert!(cholesky(&one).unwrap_err().contains("strictly"));
+        assert!(cholesky(&one).unwrap_err().to_string().contains("strictly"));
         let asym = vec![vec![1.0, 0.2], vec![0.1, 1.0]];
-        assert!(cholesky(&asym).unwrap_err().contains("symmetric"));
+        assert!(cholesky(&asym)
+            .unwrap_err()
+            .to_string()
+            .contains("symmetric"));
         let ragged = vec![vec![1.0, 0.0, 0.0], vec![0.0, 1.0, 0.0], vec![0.0]];
-        assert!(cholesky(&ragged).unwrap_err().contains("row 3"));
+        assert!(cholesky(&ragged).unwrap_err().to_string().contains("row 3"));
     }
 
     #[test]

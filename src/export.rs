@@ -31,6 +31,86 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Why results cannot be written.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ExportError {
+    /// A result that is not a finite number: never written (CSV would get `inf`/`NaN`).
+    #[error(
+        "{what}: `{metric}` is {value} in {year}, the first value that is not a finite number: the scenario's numbers overflow (e.g. a fund return or a horizon too large)"
+    )]
+    NonFinite {
+        what: &'static str,
+        metric: String,
+        year: i32,
+        value: f64,
+    },
+}
+
+/// The first value of the deterministic projection (as `deterministic.csv` has it, year
+/// by year) that is not a finite number, as an error.
+pub fn check_rows(model: &Model, rows: &[Row]) -> Result<(), ExportError> {
+    let n = metric_count(model);
+    for (t, row) in rows.iter().enumerate() {
+        if let Some(m) = (0..n).find(|m| !row[*m].is_finite()) {
+            return Err(ExportError::NonFinite {
+                what: "deterministic projection",
+                metric: METRICS[m].to_string(),
+                year: model.frame.base_year + t as i32,
+                value: row[m],
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The first statistic of a Monte Carlo summary (as `summary.csv` and `run.json` have
+/// them) that is not a finite number, as an error; a path measure counts at the horizon.
+pub fn check_summary(
+    model: &Model,
+    summary: &crate::aggregate::Summary,
+) -> Result<(), ExportError> {
+    use crate::aggregate::STATS;
+    use crate::montecarlo::PATH_MEASURES;
+    let k = metric_count(model);
+    let years = model.frame.years();
+    let yearly = (0..years).flat_map(|t| (0..k).map(move |m| (t, METRICS[m], t * k + m)));
+    let whole = PATH_MEASURES
+        .iter()
+        .enumerate()
+        .map(|(j, name)| (years - 1, *name, years * k + j));
+    for (t, name, series) in yearly.chain(whole) {
+        let stats = &summary.stats[series];
+        if let Some(j) = (0..STATS.len()).find(|j| !stats[*j].is_finite()) {
+            return Err(ExportError::NonFinite {
+                what: "Monte Carlo summary",
+                metric: format!("{name} {}", STATS[j]),
+                year: model.frame.base_year + t as i32,
+                value: stats[j],
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The first value of a comparison that is not a finite number, as an error (measures
+/// over a whole path count at `horizon`). Differences and standard errors are not
+/// checked: an empty cell there means "none" (a scenario not depleted, a quantile).
+pub fn check_comparison(c: &crate::compare::Comparison, horizon: i32) -> Result<(), ExportError> {
+    match c
+        .lines
+        .iter()
+        .find(|l| l.value.is_some_and(|v| !v.is_finite()))
+    {
+        Some(l) => Err(ExportError::NonFinite {
+            what: "comparison",
+            metric: format!("{} of {}", l.measure, l.scenario),
+            year: horizon,
+            value: l.value.unwrap_or(f64::NAN),
+        }),
+        None => Ok(()),
+    }
+}
+
 /// A number as CSV text: the shortest text that reads back as the same f64.
 pub fn num(x: f64) -> String {
     if x == 0.0 {
@@ -409,13 +489,13 @@ pub fn sensitivity_csv(
     ])
     .expect("in-memory CSV");
     for r in rows {
-        let v = |e: &Result<crate::measure::Evaluation, String>| match e {
+        let v = |e: &Result<crate::measure::Evaluation, crate::policy::PolicyError>| match e {
             Ok(e) => num(e.value),
             Err(_) => String::new(),
         };
         let note = [&r.at_low, &r.at_high]
             .iter()
-            .filter_map(|e| e.as_ref().err().cloned())
+            .filter_map(|e| e.as_ref().err().map(|e| e.to_string()))
             .collect::<Vec<_>>()
             .join("; ");
         w.write_record([
@@ -463,7 +543,7 @@ pub fn tornado_table(
         "key", "low", "high", "at low", "at high", "|swing|"
     );
     for r in rows {
-        let v = |e: &Result<crate::measure::Evaluation, String>| match e {
+        let v = |e: &Result<crate::measure::Evaluation, crate::policy::PolicyError>| match e {
             Ok(e) => show_value(measure, e.value),
             Err(_) => "invalid".into(),
         };

@@ -1,8 +1,14 @@
 //! The `fundcast` command: parses arguments, calls the library, prints and writes results.
-//! Exit status: 0 success, 2 bad input (scenario or arguments), 1 any other failure.
+//!
+//! `main` → `run` → one function per subcommand, each giving a `Result<(), Error>`;
+//! [`exit_code`] maps each class of error to the exit status, in one place: 0 success,
+//! 2 bad input (a scenario, an argument, a scenario whose numbers overflow), 1 no
+//! solution (`solve`), I/O or internal failure, 130 interrupted (Ctrl-C, nothing written).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Mutex;
 
 use clap::{Parser, Subcommand};
 
@@ -12,7 +18,13 @@ use std::time::{Duration, Instant};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use sha2::{Digest, Sha256};
 
-use fundcast::{export, montecarlo, scenario, ScenarioError};
+use fundcast::compare::CompareError;
+use fundcast::document::{Node, Sources};
+use fundcast::export::ExportError;
+use fundcast::measure::{Measure, MeasureError, Target};
+use fundcast::policy::PolicyError;
+use fundcast::variants::{Change, VariantError};
+use fundcast::{export, montecarlo, scenario, Model, ScenarioError};
 
 /// Prints to stdout, ignoring a closed pipe (`fundcast run … | head` must not panic).
 macro_rules! say_raw {
@@ -133,36 +145,56 @@ enum Command {
 /// Monte Carlo options shared by the policy commands.
 #[derive(clap::Args, Clone, Copy)]
 struct McArgs {
-    /// Monte Carlo paths; 0 for the deterministic projection only. Default: the
-    /// scenario's `paths`, else none for `run` and 1000 for compare, solve, sensitivity.
+    /// Monte Carlo paths (at most 100,000,000); 0 for the deterministic projection only.
+    /// Default: the scenario's `paths`, else none for `run` and 1000 for compare, solve,
+    /// sensitivity.
     #[arg(long)]
     paths: Option<usize>,
     /// Seed of the random streams (default: the scenario's `seed`).
     #[arg(long)]
     seed: Option<u64>,
-    /// Worker threads (default: all cores).
+    /// Worker threads, 1 to 4096 (default: all cores); never more than the paths.
     #[arg(long)]
     threads: Option<usize>,
 }
 
+/// The most paths `--paths` takes (as the scenario key `paths`).
+const MAX_PATHS: usize = 100_000_000;
+/// The most threads `--threads` takes.
+const MAX_THREADS: usize = 4096;
+
 impl McArgs {
-    fn options(&self, model: &fundcast::Model) -> Result<montecarlo::Options, Failure> {
+    fn options(&self, model: &Model) -> Result<montecarlo::Options, Error> {
         self.options_or(model, 1000)
     }
 
-    /// Options with `default_paths` when neither the flag nor the scenario gives paths.
+    /// Options with `default_paths` when neither the flag nor the scenario gives paths;
+    /// the threads are at most the paths (a thread without a path does nothing).
     fn options_or(
         &self,
-        model: &fundcast::Model,
+        model: &Model,
         default_paths: usize,
-    ) -> Result<montecarlo::Options, Failure> {
-        if self.threads == Some(0) {
-            return Err(Failure::Input("--threads must be at least 1".into()));
+    ) -> Result<montecarlo::Options, Error> {
+        if let Some(p) = self.paths.filter(|p| *p > MAX_PATHS) {
+            return Err(Error::OutOfRange {
+                flag: "--paths",
+                value: p.to_string(),
+                expected: format!("a number of paths in 0..={MAX_PATHS}"),
+            });
         }
+        if let Some(t) = self.threads.filter(|t| *t == 0 || *t > MAX_THREADS) {
+            return Err(Error::OutOfRange {
+                flag: "--threads",
+                value: t.to_string(),
+                expected: format!("a number of threads in 1..={MAX_THREADS}"),
+            });
+        }
+        let paths = self.paths.or(model.paths).unwrap_or(default_paths);
+        let threads = self.threads.unwrap_or_else(default_threads);
         Ok(montecarlo::Options {
-            paths: self.paths.or(model.paths).unwrap_or(default_paths),
+            paths,
             seed: self.seed.unwrap_or(model.seed),
-            threads: self.threads.unwrap_or_else(default_threads),
+            threads: threads.min(paths.max(1)),
         })
     }
 }
@@ -172,16 +204,7 @@ fn default_threads() -> usize {
 }
 
 /// A scenario file merged and validated, with its tree (for levers).
-fn load_tree(
-    path: &Path,
-) -> Result<
-    (
-        fundcast::document::Node,
-        fundcast::document::Sources,
-        fundcast::Model,
-    ),
-    Failure,
-> {
+fn load_tree(path: &Path) -> Result<(Node, Sources, Model), Error> {
     let (node, sources) = fundcast::document::load(path)?;
     let model = scenario::build(&node, &sources)?;
     Ok((node, sources, model))
@@ -193,99 +216,141 @@ fn stem(path: &Path) -> String {
         .unwrap_or_else(|| path.display().to_string())
 }
 
-/// A failure, with its exit status.
-enum Failure {
-    Input(String),
-    Other(String),
+/// Why a command failed; [`exit_code`] gives its exit status.
+#[derive(Debug, thiserror::Error)]
+enum Error {
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    #[error(transparent)]
+    Measure(#[from] MeasureError),
+    #[error(transparent)]
+    Variant(#[from] VariantError),
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error(transparent)]
+    Compare(#[from] CompareError),
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    /// A flag's value outside what it takes.
+    #[error("{flag} `{value}`: expected {expected}")]
+    OutOfRange {
+        flag: &'static str,
+        value: String,
+        expected: String,
+    },
+    #[error("no default range for `{lever}`: give --range LO,HI")]
+    NoDefaultRange { lever: String },
+    /// An error caused by the value of a flag.
+    #[error("{flag} `{value}`: {source}")]
+    Flag {
+        flag: &'static str,
+        value: String,
+        #[source]
+        source: Box<Error>,
+    },
+    #[error("cannot create {}: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot write {}: {source}", path.display())]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
-impl From<ScenarioError> for Failure {
-    fn from(e: ScenarioError) -> Self {
-        match e {
-            ScenarioError::Io { .. } | ScenarioError::Invalid(_) => Failure::Input(e.to_string()),
+impl Error {
+    /// `source` blamed on `flag` given as `value`.
+    fn flag(flag: &'static str, value: &str, source: impl Into<Error>) -> Error {
+        Error::Flag {
+            flag,
+            value: value.to_string(),
+            source: Box::new(source.into()),
+        }
+    }
+}
+
+/// Exit status 2: bad input (a scenario, an argument, numbers that overflow).
+const BAD_INPUT: u8 = 2;
+/// Exit status 1: no solution, or an I/O or internal failure.
+const FAILURE: u8 = 1;
+/// Exit status 130: interrupted by Ctrl-C (128 + SIGINT).
+const INTERRUPTED: i32 = 130;
+
+/// The exit status of each class of error (the one place that decides it).
+fn exit_code(e: &Error) -> u8 {
+    match e {
+        Error::Flag { source, .. } => exit_code(source),
+        Error::Policy(PolicyError::Unmet { .. }) => FAILURE,
+        Error::Scenario(_)
+        | Error::Measure(_)
+        | Error::Variant(_)
+        | Error::Policy(_)
+        | Error::Compare(_)
+        | Error::Export(_)
+        | Error::OutOfRange { .. }
+        | Error::NoDefaultRange { .. } => BAD_INPUT,
+        Error::CreateDir { .. } | Error::Write { .. } => FAILURE,
+    }
+}
+
+/// Held while output files are written: Ctrl-C then waits for them (see [`interrupt`]).
+static WRITING: Mutex<()> = Mutex::new(());
+/// Set when Ctrl-C came while the output files were being written.
+static INTERRUPTED_WHILE_WRITING: AtomicBool = AtomicBool::new(false);
+
+/// Ctrl-C: before the output is written, end at once (nothing was written: results are
+/// only written once complete); while it is written, let it finish, then end.
+fn interrupt() {
+    match WRITING.try_lock() {
+        Err(std::sync::TryLockError::WouldBlock) => {
+            INTERRUPTED_WHILE_WRITING.store(true, Ordering::SeqCst);
+        }
+        _ => {
+            // Clear a progress bar's line first.
+            let clear = if std::io::stderr().is_terminal() {
+                "\r\x1b[2K"
+            } else {
+                ""
+            };
+            eprintln!("{clear}interrupted: nothing was written");
+            std::process::exit(INTERRUPTED);
         }
     }
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    match run(cli) {
+    // Without a handler (it cannot be installed), Ctrl-C still ends the run unwritten.
+    let _ = ctrlc::set_handler(interrupt);
+    let result = run(cli);
+    if INTERRUPTED_WHILE_WRITING.load(Ordering::SeqCst) {
+        eprintln!("interrupted: the output files were already written in full");
+        return ExitCode::from(INTERRUPTED as u8);
+    }
+    match result {
         Ok(()) => ExitCode::SUCCESS,
-        Err(Failure::Input(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(2)
-        }
-        Err(Failure::Other(msg)) => {
-            eprintln!("error: {msg}");
-            ExitCode::from(1)
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(exit_code(&e))
         }
     }
 }
 
-fn run(cli: Cli) -> Result<(), Failure> {
+fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
-        Command::Check { scenario } => {
-            let model = scenario::load(&scenario)?;
-            say!(
-                "{}: valid ({}, {}–{}, ages 0–{})",
-                scenario.display(),
-                model.name,
-                model.frame.base_year,
-                model.frame.horizon,
-                model.frame.max_age
-            );
-            Ok(())
-        }
-        Command::Show { scenario } => {
-            let (node, _, _) = load_tree(&scenario)?;
-            say_raw!("{}", fundcast::document::to_toml(&node));
-            Ok(())
-        }
-        Command::Diff { a, b } => {
-            let (na, _, _) = load_tree(&a)?;
-            let (nb, _, _) = load_tree(&b)?;
-            let diffs = fundcast::variants::diff(&na, &nb);
-            if diffs.is_empty() {
-                say!("{} and {} do not differ", a.display(), b.display());
-            }
-            for d in diffs {
-                say!(
-                    "{}: {} -> {}",
-                    d.key,
-                    d.a.as_deref().unwrap_or("(absent)"),
-                    d.b.as_deref().unwrap_or("(absent)")
-                );
-            }
-            Ok(())
-        }
+        Command::Check { scenario } => check(&scenario),
+        Command::Show { scenario } => show(&scenario),
+        Command::Diff { a, b } => diff(&a, &b),
         Command::Compare {
             base,
             variants,
             mc,
             out,
-        } => {
-            let mut models = vec![(stem(&base), scenario::load(&base)?)];
-            for v in &variants {
-                models.push((stem(v), scenario::load(v)?));
-            }
-            let opts = mc.options(&models[0].1)?;
-            let entries: Vec<fundcast::compare::Entry> = models
-                .iter()
-                .map(|(name, model)| fundcast::compare::Entry {
-                    name: name.clone(),
-                    model,
-                })
-                .collect();
-            let c = fundcast::compare::compare(&entries, opts.paths, opts.seed, opts.threads)
-                .map_err(Failure::Input)?;
-            say_raw!("{}", export::comparison_table(&c, &models[0].1.currency));
-            create_dir(&out)?;
-            write(
-                &out.join("comparison.csv"),
-                export::comparison_csv(&c).as_bytes(),
-            )?;
-            Ok(())
-        }
+        } => compare(&base, &variants, mc, &out),
         Command::Solve {
             scenario,
             lever,
@@ -293,165 +358,276 @@ fn run(cli: Cli) -> Result<(), Failure> {
             range,
             tolerance,
             mc,
-        } => {
-            let (node, sources, model) = load_tree(&scenario)?;
-            let target = fundcast::measure::Target::parse(&target).map_err(Failure::Input)?;
-            let range = match range {
-                Some(r) => parse_range(&r)?,
-                None => fundcast::policy::default_range(&lever).ok_or_else(|| {
-                    Failure::Input(format!(
-                        "no default range for `{lever}`: give --range LO,HI"
-                    ))
-                })?,
-            };
-            let mut opts = mc.options(&model)?;
-            if mc.paths.is_none() && model.paths.is_none() && !target.measure.needs_paths() {
-                opts.paths = 0;
-            }
-            let sol = fundcast::policy::solve(
-                &node,
-                &sources,
-                &lever,
-                range,
-                &target,
-                Some(opts),
-                tolerance,
-            )
-            .map_err(Failure::Other)?;
-            let how = if opts.paths > 0 {
-                format!(
-                    "± {} Monte Carlo s.e.; {} evaluations on {} paths, seed {}",
-                    sig(sol.achieved.standard_error),
-                    sol.tried.len(),
-                    opts.paths,
-                    opts.seed
-                )
-            } else {
-                format!("deterministic; {} evaluations", sol.tried.len())
-            };
-            say!(
-                "{lever} = {:.6} meets {} {} {} ({} = {} {how})",
-                sol.value,
-                target.measure.name(),
-                match target.comparison {
-                    fundcast::measure::Comparison::Le => "<=",
-                    fundcast::measure::Comparison::Lt => "<",
-                    fundcast::measure::Comparison::Ge => ">=",
-                    fundcast::measure::Comparison::Gt => ">",
-                },
-                target.value,
-                target.measure.name(),
-                sig(sol.achieved.value),
-            );
-            if sol.whole_range {
-                say!(
-                    "(the target holds over the whole range {}..{})",
-                    range.0,
-                    range.1
-                );
-            }
-            Ok(())
-        }
+        } => solve(&scenario, &lever, &target, range.as_deref(), tolerance, mc),
         Command::Sensitivity {
             scenario,
             measure,
             vary,
             mc,
             out,
-        } => {
-            let (node, sources, model) = load_tree(&scenario)?;
-            let measure = fundcast::measure::Measure::parse(&measure).map_err(Failure::Input)?;
-            let mut opts = mc.options(&model)?;
-            if mc.paths.is_none() && model.paths.is_none() && !measure.needs_paths() {
-                opts.paths = 0;
-            }
-            let varies = if vary.is_empty() {
-                fundcast::policy::default_varies(&node)
-            } else {
-                vary.iter()
-                    .map(|v| parse_vary(v))
-                    .collect::<Result<Vec<_>, _>>()?
-            };
-            let (base, rows) =
-                fundcast::policy::sensitivity(&node, &sources, measure, &varies, Some(opts))
-                    .map_err(Failure::Other)?;
-            say_raw!("{}", export::tornado_table(&measure.name(), &base, &rows));
-            create_dir(&out)?;
-            write(
-                &out.join("sensitivity.csv"),
-                export::sensitivity_csv(&measure.name(), &base, &rows).as_bytes(),
-            )?;
-            Ok(())
-        }
+        } => sensitivity(&scenario, &measure, &vary, mc, &out),
         Command::Run {
             scenario,
             out,
             mc,
             quiet,
-        } => {
-            let (_, sources, model) = load_tree(&scenario)?;
-            let inputs: Vec<(String, String)> = sources
-                .files
-                .iter()
-                .map(|f| (f.path.display().to_string(), sha256_hex(f.text.as_bytes())))
-                .collect();
-            let (rows, det) = fundcast::deterministic(&model);
-            let opts = mc.options_or(&model, 0)?;
-            let paths = opts.paths;
-            let mut files = vec![("deterministic.csv", export::rows_csv(&model, &rows))];
-            say_raw!(
-                "{}",
-                export::deterministic_table(&model, &rows, det.depletion)
-            );
-            if paths > 0 {
-                say!();
-                let bar = Progress::new(paths as u64, quiet);
-                let mc = montecarlo::run(&model, opts, &|done| bar.set(done as u64));
-                bar.finish();
-                let info = export::RunInfo {
-                    scenario_path: &scenario,
-                    scenario_sha256: inputs[0].1.clone(),
-                    inputs: inputs.clone(),
-                    seed: opts.seed,
-                    paths,
-                    threads: mc.threads,
-                    elapsed_seconds: mc.elapsed_seconds,
-                    path_years_per_second: mc.path_years_per_second,
-                    deterministic_depletion: det.depletion,
-                };
-                say_raw!("{}", export::montecarlo_table(&model, &rows, &mc.summary));
-                say!(
-                    "{} paths × {} years in {:.2} s on {} thread{}: {:.0} path-years per second",
-                    paths,
-                    model.frame.years(),
-                    mc.elapsed_seconds,
-                    mc.threads,
-                    if mc.threads == 1 { "" } else { "s" },
-                    mc.path_years_per_second
-                );
-                files.push(("summary.csv", export::summary_csv(&model, &mc.summary)));
-                files.push(("depletion.csv", export::depletion_csv(&model, &mc.summary)));
-                files.push(("run.json", export::run_json(&model, &info, &mc.summary)));
-            }
-            create_dir(&out)?;
-            for (name, text) in &files {
-                write(&out.join(name), text.as_bytes())?;
-            }
-            let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
-            say!("Written to {}: {}", out.display(), names.join(", "));
-            Ok(())
-        }
+        } => run_scenario(&scenario, &out, mc, quiet),
     }
 }
 
-fn create_dir(dir: &Path) -> Result<(), Failure> {
-    std::fs::create_dir_all(dir)
-        .map_err(|e| Failure::Other(format!("cannot create {}: {e}", dir.display())))
+fn check(path: &Path) -> Result<(), Error> {
+    let model = scenario::load(path)?;
+    say!(
+        "{}: valid ({}, {}–{}, ages 0–{})",
+        path.display(),
+        model.name,
+        model.frame.base_year,
+        model.frame.horizon,
+        model.frame.max_age
+    );
+    Ok(())
 }
 
-fn write(path: &Path, bytes: &[u8]) -> Result<(), Failure> {
-    export::write_atomic(path, bytes)
-        .map_err(|e| Failure::Other(format!("cannot write {}: {e}", path.display())))
+fn show(path: &Path) -> Result<(), Error> {
+    let (node, _, _) = load_tree(path)?;
+    say_raw!("{}", fundcast::document::to_toml(&node));
+    Ok(())
+}
+
+fn diff(a: &Path, b: &Path) -> Result<(), Error> {
+    let (na, _, _) = load_tree(a)?;
+    let (nb, _, _) = load_tree(b)?;
+    let diffs = fundcast::variants::diff(&na, &nb);
+    if diffs.is_empty() {
+        say!("{} and {} do not differ", a.display(), b.display());
+    }
+    for d in diffs {
+        say!(
+            "{}: {} -> {}",
+            d.key,
+            d.a.as_deref().unwrap_or("(absent)"),
+            d.b.as_deref().unwrap_or("(absent)")
+        );
+    }
+    Ok(())
+}
+
+fn compare(base: &Path, variants: &[PathBuf], mc: McArgs, out: &Path) -> Result<(), Error> {
+    let mut models = vec![(stem(base), scenario::load(base)?)];
+    for v in variants {
+        models.push((stem(v), scenario::load(v)?));
+    }
+    for (_, model) in &models {
+        export::check_rows(model, &fundcast::deterministic(model).0)?;
+    }
+    let opts = mc.options(&models[0].1)?;
+    let entries: Vec<fundcast::compare::Entry> = models
+        .iter()
+        .map(|(name, model)| fundcast::compare::Entry {
+            name: name.clone(),
+            model,
+        })
+        .collect();
+    let c = fundcast::compare::compare(&entries, opts.paths, opts.seed, opts.threads)?;
+    export::check_comparison(&c, models[0].1.frame.horizon)?;
+    say_raw!("{}", export::comparison_table(&c, &models[0].1.currency));
+    write_outputs(out, &[("comparison.csv", export::comparison_csv(&c))])
+}
+
+fn solve(
+    path: &Path,
+    lever: &str,
+    target: &str,
+    range: Option<&str>,
+    tolerance: Option<f64>,
+    mc: McArgs,
+) -> Result<(), Error> {
+    use fundcast::policy;
+    let (node, sources, model) = load_tree(path)?;
+    let target_text = target;
+    let target = Target::parse(target_text).map_err(|e| Error::flag("--target", target_text, e))?;
+    target
+        .measure
+        .check(model.frame)
+        .map_err(|e| Error::flag("--target", target_text, e))?;
+    let range = match range {
+        Some(r) => parse_range(r)?,
+        None => policy::default_range(lever).ok_or_else(|| Error::NoDefaultRange {
+            lever: lever.to_string(),
+        })?,
+    };
+    policy::check_tolerance(range, tolerance).map_err(|e| match e {
+        PolicyError::BadTolerance { value, expected } => Error::OutOfRange {
+            flag: "--tolerance",
+            value: format!("{value:?}"),
+            expected,
+        },
+        e => e.into(),
+    })?;
+    policy::check_lever(&node, &sources, lever, Change::Set(range.0))
+        .map_err(|e| Error::flag("--lever", lever, e))?;
+    let mut opts = mc.options(&model)?;
+    if mc.paths.is_none() && model.paths.is_none() && !target.measure.needs_paths() {
+        opts.paths = 0;
+    }
+    let sol = policy::solve(
+        &node,
+        &sources,
+        lever,
+        range,
+        &target,
+        Some(opts),
+        tolerance,
+    )
+    .map_err(|e| match e {
+        PolicyError::RangeEnd { .. } => {
+            Error::flag("--range", &format!("{},{}", range.0, range.1), e)
+        }
+        e => e.into(),
+    })?;
+    let how = if opts.paths > 0 {
+        format!(
+            "± {} Monte Carlo s.e.; {} evaluations on {} paths, seed {}",
+            sig(sol.achieved.standard_error),
+            sol.tried.len(),
+            opts.paths,
+            opts.seed
+        )
+    } else {
+        format!("deterministic; {} evaluations", sol.tried.len())
+    };
+    say!(
+        "{lever} = {:.6} meets {} {} {} ({} = {} {how})",
+        sol.value,
+        target.measure.name(),
+        match target.comparison {
+            fundcast::measure::Comparison::Le => "<=",
+            fundcast::measure::Comparison::Lt => "<",
+            fundcast::measure::Comparison::Ge => ">=",
+            fundcast::measure::Comparison::Gt => ">",
+        },
+        target.value,
+        target.measure.name(),
+        sig(sol.achieved.value),
+    );
+    if sol.whole_range {
+        say!(
+            "(the target holds over the whole range {}..{})",
+            range.0,
+            range.1
+        );
+    }
+    Ok(())
+}
+
+fn sensitivity(
+    path: &Path,
+    measure: &str,
+    vary: &[String],
+    mc: McArgs,
+    out: &Path,
+) -> Result<(), Error> {
+    let (node, sources, model) = load_tree(path)?;
+    let measure_text = measure;
+    let measure = Measure::parse(measure_text)
+        .and_then(|m| m.check(model.frame).map(|()| m))
+        .map_err(|e| Error::flag("--measure", measure_text, e))?;
+    let mut opts = mc.options(&model)?;
+    if mc.paths.is_none() && model.paths.is_none() && !measure.needs_paths() {
+        opts.paths = 0;
+    }
+    let varies = if vary.is_empty() {
+        fundcast::policy::default_varies(&node)
+    } else {
+        let mut varies = Vec::new();
+        for text in vary {
+            let v = parse_vary(text)?;
+            for change in [v.1, v.2] {
+                fundcast::policy::check_lever(&node, &sources, &v.0, change)
+                    .map_err(|e| Error::flag("--vary", text, e))?;
+            }
+            varies.push(v);
+        }
+        varies
+    };
+    let (base, rows) =
+        fundcast::policy::sensitivity(&node, &sources, measure, &varies, Some(opts))?;
+    say_raw!("{}", export::tornado_table(&measure.name(), &base, &rows));
+    write_outputs(
+        out,
+        &[(
+            "sensitivity.csv",
+            export::sensitivity_csv(&measure.name(), &base, &rows),
+        )],
+    )
+}
+
+fn run_scenario(path: &Path, out: &Path, mc: McArgs, quiet: bool) -> Result<(), Error> {
+    let (_, sources, model) = load_tree(path)?;
+    let opts = mc.options_or(&model, 0)?;
+    let (rows, det) = fundcast::deterministic(&model);
+    export::check_rows(&model, &rows)?;
+    let mut files = vec![("deterministic.csv", export::rows_csv(&model, &rows))];
+    say_raw!(
+        "{}",
+        export::deterministic_table(&model, &rows, det.depletion)
+    );
+    let paths = opts.paths;
+    if paths > 0 {
+        say!();
+        let bar = Progress::new(paths as u64, quiet);
+        let mc = montecarlo::run(&model, opts, &|done| bar.set(done as u64));
+        bar.finish();
+        export::check_summary(&model, &mc.summary)?;
+        let inputs: Vec<(String, String)> = sources
+            .files
+            .iter()
+            .map(|f| (f.path.display().to_string(), sha256_hex(f.text.as_bytes())))
+            .collect();
+        let info = export::RunInfo {
+            scenario_path: path,
+            scenario_sha256: inputs[0].1.clone(),
+            inputs,
+            seed: opts.seed,
+            paths,
+            threads: mc.threads,
+            elapsed_seconds: mc.elapsed_seconds,
+            path_years_per_second: mc.path_years_per_second,
+            deterministic_depletion: det.depletion,
+        };
+        say_raw!("{}", export::montecarlo_table(&model, &rows, &mc.summary));
+        say!(
+            "{} paths × {} years in {:.2} s on {} thread{}: {:.0} path-years per second",
+            paths,
+            model.frame.years(),
+            mc.elapsed_seconds,
+            mc.threads,
+            if mc.threads == 1 { "" } else { "s" },
+            mc.path_years_per_second
+        );
+        files.push(("summary.csv", export::summary_csv(&model, &mc.summary)));
+        files.push(("depletion.csv", export::depletion_csv(&model, &mc.summary)));
+        files.push(("run.json", export::run_json(&model, &info, &mc.summary)));
+    }
+    write_outputs(out, &files)?;
+    let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+    say!("Written to {}: {}", out.display(), names.join(", "));
+    Ok(())
+}
+
+/// Creates `dir` and writes the files into it, each atomically; Ctrl-C waits for them.
+fn write_outputs(dir: &Path, files: &[(&str, String)]) -> Result<(), Error> {
+    let _writing = WRITING.lock().unwrap_or_else(|e| e.into_inner());
+    std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    for (name, text) in files {
+        let path = dir.join(name);
+        export::write_atomic(&path, text.as_bytes())
+            .map_err(|source| Error::Write { path, source })?;
+    }
+    Ok(())
 }
 
 /// A number with about five significant digits, for people.
@@ -509,36 +685,32 @@ impl Progress {
     }
 }
 
-fn parse_range(text: &str) -> Result<(f64, f64), Failure> {
-    let bad = || Failure::Input(format!("--range `{text}`: expected LO,HI"));
+/// `LO,HI`: two finite numbers, `LO < HI`.
+fn parse_range(text: &str) -> Result<(f64, f64), Error> {
+    let bad = || Error::OutOfRange {
+        flag: "--range",
+        value: text.to_string(),
+        expected: "LO,HI: two finite numbers with LO < HI".into(),
+    };
     let (a, b) = text.split_once(',').ok_or_else(bad)?;
-    Ok((
-        a.trim().parse().map_err(|_| bad())?,
-        b.trim().parse().map_err(|_| bad())?,
-    ))
+    let lo: f64 = a.trim().parse().map_err(|_| bad())?;
+    let hi: f64 = b.trim().parse().map_err(|_| bad())?;
+    if lo.is_finite() && hi.is_finite() && lo < hi {
+        Ok((lo, hi))
+    } else {
+        Err(bad())
+    }
 }
 
-fn parse_vary(
-    text: &str,
-) -> Result<
-    (
-        String,
-        fundcast::variants::Change,
-        fundcast::variants::Change,
-    ),
-    Failure,
-> {
-    use fundcast::variants::Change;
-    let bad = |why: String| Failure::Input(format!("--vary `{text}`: {why}"));
-    let (key, values) = text
-        .split_once('=')
-        .ok_or_else(|| bad("expected KEY=LOW,HIGH".into()))?;
-    let (lo, hi) = values
-        .split_once(',')
-        .ok_or_else(|| bad("expected KEY=LOW,HIGH".into()))?;
-    Ok((
-        key.trim().to_string(),
-        Change::parse(lo).map_err(bad)?,
-        Change::parse(hi).map_err(bad)?,
-    ))
+/// `KEY=LOW,HIGH`, each change a finite number, `xFACTOR` or `dSHIFT`.
+fn parse_vary(text: &str) -> Result<(String, Change, Change), Error> {
+    let bad = || Error::OutOfRange {
+        flag: "--vary",
+        value: text.to_string(),
+        expected: "KEY=LOW,HIGH".into(),
+    };
+    let (key, values) = text.split_once('=').ok_or_else(bad)?;
+    let (lo, hi) = values.split_once(',').ok_or_else(bad)?;
+    let change = |c: &str| Change::parse(c).map_err(|e| Error::flag("--vary", text, e));
+    Ok((key.trim().to_string(), change(lo)?, change(hi)?))
 }

@@ -7,6 +7,36 @@ use crate::model::Model;
 use crate::montecarlo::{self, Options, PATH_MEASURES};
 use crate::projection::{metric, metrics_of};
 
+/// Why a measure or target cannot be read or evaluated.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum MeasureError {
+    #[error("unknown measure `{text}` (expected one of: {})", MEASURE_NAMES.join(", "))]
+    Unknown { text: String },
+    #[error("`{text}`: expected p_depleted_by(YEAR)")]
+    BadYear { text: String },
+    #[error(
+        "`{text}`: expected MEASURE OP VALUE with OP one of <=, <, >=, > (e.g. \"p_depleted_by(2050) <= 0.05\")"
+    )]
+    BadTarget { text: String },
+    #[error("`{text}` is not a number")]
+    NotANumber { text: String },
+    #[error("`{text}` is not a finite number: a target value must be finite")]
+    NotFinite { text: String },
+    #[error("{measure}: the year {year} is outside the projected years {base_year}..={horizon}")]
+    YearOutOfRange {
+        measure: String,
+        year: i32,
+        base_year: i32,
+        horizon: i32,
+    },
+    #[error("{measure} needs Monte Carlo paths (--paths N)")]
+    NeedsPaths { measure: String },
+    #[error(
+        "{measure} is {value}, not a finite number: the scenario's numbers overflow (e.g. a fund return or a horizon too large)"
+    )]
+    NonFinite { measure: String, value: f64 },
+}
+
 /// A number computed from a scenario.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub enum Measure {
@@ -32,13 +62,13 @@ pub const MEASURE_NAMES: [&str; 5] = [
 ];
 
 impl Measure {
-    pub fn parse(text: &str) -> Result<Measure, String> {
+    pub fn parse(text: &str) -> Result<Measure, MeasureError> {
         let t = text.trim();
         if let Some(rest) = t.strip_prefix("p_depleted_by(") {
             let year = rest
                 .strip_suffix(')')
                 .and_then(|y| y.trim().parse::<i32>().ok())
-                .ok_or_else(|| format!("`{t}`: expected p_depleted_by(YEAR)"))?;
+                .ok_or_else(|| MeasureError::BadYear { text: t.into() })?;
             return Ok(Measure::PDepletedBy(year));
         }
         match t {
@@ -46,10 +76,7 @@ impl Measure {
             "cumulative_deficit" => Ok(Measure::CumulativeDeficit),
             "cumulative_subsidy" => Ok(Measure::CumulativeSubsidy),
             "pv_deficits" => Ok(Measure::PvDeficits),
-            _ => Err(format!(
-                "unknown measure `{t}` (expected one of: {})",
-                MEASURE_NAMES.join(", ")
-            )),
+            _ => Err(MeasureError::Unknown { text: t.into() }),
         }
     }
 
@@ -60,6 +87,22 @@ impl Measure {
             Measure::CumulativeDeficit => "cumulative_deficit".into(),
             Measure::CumulativeSubsidy => "cumulative_subsidy".into(),
             Measure::PvDeficits => "pv_deficits".into(),
+        }
+    }
+
+    /// Whether the measure can be evaluated on a projection over `frame` (the year of
+    /// `p_depleted_by` must lie in it).
+    pub fn check(&self, frame: crate::params::Frame) -> Result<(), MeasureError> {
+        match *self {
+            Measure::PDepletedBy(y) if y < frame.base_year || y > frame.horizon => {
+                Err(MeasureError::YearOutOfRange {
+                    measure: self.name(),
+                    year: y,
+                    base_year: frame.base_year,
+                    horizon: frame.horizon,
+                })
+            }
+            _ => Ok(()),
         }
     }
 
@@ -77,21 +120,31 @@ pub struct Evaluation {
 }
 
 /// Evaluates `measure` on `model`; `mc` gives the paths (`None` or 0 paths: the
-/// deterministic projection, which `p_depleted_by` cannot use).
+/// deterministic projection, which `p_depleted_by` cannot use). A value that is not a
+/// finite number is an error ([`MeasureError::NonFinite`]), never a result.
 pub fn evaluate(
     model: &Model,
     measure: Measure,
     mc: Option<Options>,
-) -> Result<Evaluation, String> {
-    let frame = model.frame;
-    if let Measure::PDepletedBy(y) = measure {
-        if y < frame.base_year || y > frame.horizon {
-            return Err(format!(
-                "p_depleted_by({y}): the year is outside {}..={}",
-                frame.base_year, frame.horizon
-            ));
-        }
+) -> Result<Evaluation, MeasureError> {
+    let e = evaluate_raw(model, measure, mc)?;
+    if e.value.is_finite() {
+        Ok(e)
+    } else {
+        Err(MeasureError::NonFinite {
+            measure: measure.name(),
+            value: e.value,
+        })
     }
+}
+
+fn evaluate_raw(
+    model: &Model,
+    measure: Measure,
+    mc: Option<Options>,
+) -> Result<Evaluation, MeasureError> {
+    let frame = model.frame;
+    measure.check(frame)?;
     let det = || {
         let (rows, summary) = crate::deterministic(model);
         (rows, summary)
@@ -110,10 +163,9 @@ pub fn evaluate(
     let mc = mc.filter(|o| o.paths > 0);
     let Some(opts) = mc else {
         if measure.needs_paths() {
-            return Err(format!(
-                "{} needs Monte Carlo paths (--paths N)",
-                measure.name()
-            ));
+            return Err(MeasureError::NeedsPaths {
+                measure: measure.name(),
+            });
         }
         let (rows, s) = det();
         let value = match measure {
@@ -174,7 +226,8 @@ pub struct Target {
 }
 
 impl Target {
-    pub fn parse(text: &str) -> Result<Target, String> {
+    /// Parses `MEASURE OP VALUE`; the value must be a finite number.
+    pub fn parse(text: &str) -> Result<Target, MeasureError> {
         for (op, comparison) in [
             ("<=", Comparison::Le),
             (">=", Comparison::Ge),
@@ -183,10 +236,13 @@ impl Target {
         ] {
             if let Some((m, v)) = text.split_once(op) {
                 let measure = Measure::parse(m)?;
+                let v = v.trim();
                 let value = v
-                    .trim()
                     .parse::<f64>()
-                    .map_err(|_| format!("`{}` is not a number", v.trim()))?;
+                    .map_err(|_| MeasureError::NotANumber { text: v.into() })?;
+                if !value.is_finite() {
+                    return Err(MeasureError::NotFinite { text: v.into() });
+                }
                 return Ok(Target {
                     measure,
                     comparison,
@@ -194,9 +250,7 @@ impl Target {
                 });
             }
         }
-        Err(format!(
-            "`{text}`: expected MEASURE OP VALUE with OP one of <=, <, >=, > (e.g. \"p_depleted_by(2050) <= 0.05\")"
-        ))
+        Err(MeasureError::BadTarget { text: text.into() })
     }
 
     pub fn met_by(&self, x: f64) -> bool {
@@ -224,5 +278,9 @@ mod tests {
         assert!(t.met_by(2041.0) && !t.met_by(2039.0));
         assert!(Target::parse("nonsense").is_err());
         assert!(Measure::parse("p_depleted_by(x)").is_err());
+        assert!(matches!(
+            Target::parse("cumulative_deficit <= nan"),
+            Err(MeasureError::NotFinite { .. })
+        ));
     }
 }

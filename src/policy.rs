@@ -5,11 +5,145 @@
 //! every evaluation uses the same seed and paths (common random numbers), so a measure
 //! is a deterministic function of the lever and bisection is well defined.
 
-use crate::document::{Node, Sources};
-use crate::measure::{evaluate, Evaluation, Measure, Target};
+use crate::document::{Node, Sources, Value};
+use crate::error::{render, Diagnostic};
+use crate::measure::{evaluate, Evaluation, Measure, MeasureError, Target};
 use crate::montecarlo::Options;
 use crate::scenario;
-use crate::variants::{apply, Change};
+use crate::variants::{apply, Change, VariantError};
+
+/// Why a policy question cannot be answered.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum PolicyError {
+    /// The base scenario itself is invalid.
+    #[error("{}", render(problems))]
+    InvalidBase { problems: Vec<Diagnostic> },
+    #[error(transparent)]
+    Measure(#[from] MeasureError),
+    #[error("`{key}`: {source}")]
+    Change {
+        key: String,
+        #[source]
+        source: VariantError,
+    },
+    #[error("`{key}` is not a scenario key ({detail})")]
+    UnknownKey { key: String, detail: String },
+    #[error("`{key}` holds {found}, not a number: it cannot be a lever")]
+    NotANumber { key: String, found: &'static str },
+    #[error("`{key}` takes {takes}, not any number: it cannot be a lever")]
+    NotALever { key: String, takes: String },
+    /// The scenario with the change is invalid.
+    #[error("with `{key}` = {value}: {}", render(problems))]
+    InvalidVariant {
+        key: String,
+        value: String,
+        problems: Vec<Diagnostic>,
+    },
+    #[error("range [{lo}, {hi}] for `{key}`: expected LO < HI, both finite numbers")]
+    BadRange { key: String, lo: f64, hi: f64 },
+    /// An end of the search range makes the scenario invalid.
+    #[error(
+        "`{key}` = {value} (an end of the range) makes the scenario invalid: {}",
+        render(problems)
+    )]
+    RangeEnd {
+        key: String,
+        value: f64,
+        problems: Vec<Diagnostic>,
+    },
+    #[error("tolerance {value}: expected {expected}")]
+    BadTolerance { value: f64, expected: String },
+    /// The target holds at neither end of the range: no answer (not bad input).
+    #[error(
+        "no value of `{key}` in [{lo}, {hi}] meets the target: {measure} is {at_lo} at {lo} and {at_hi} at {hi}"
+    )]
+    Unmet {
+        key: String,
+        lo: f64,
+        hi: f64,
+        measure: String,
+        at_lo: f64,
+        at_hi: f64,
+    },
+}
+
+/// Whether `key` can be a lever of `tree` changed by `change`: a number, or a table or
+/// array of numbers (a schedule, an age map, a pair by sex) that the scenario has, or,
+/// for `Set` only, a key the scenario may have (it takes its default there); and a key
+/// that takes any number (not `horizon`, a whole number, nor `name`, a string). Such a
+/// key is an error here rather than an invalid variant blamed on the base file.
+pub fn check_lever(
+    tree: &Node,
+    sources: &Sources,
+    key: &str,
+    change: Change,
+) -> Result<(), PolicyError> {
+    if key.split('.').any(|p| p.trim().is_empty()) {
+        return Err(PolicyError::UnknownKey {
+            key: key.into(),
+            detail: "expected a dot-separated key such as `contributions.rate`".into(),
+        });
+    }
+    if let Some(node) = crate::variants::node_at(tree, key) {
+        let found = match &node.value {
+            Value::Int(_) | Value::Float(_) => "",
+            Value::Table(t) if !crate::document::is_value_table(t) => "a section (a table)",
+            Value::Table(_) | Value::Array(_) if holds_only_numbers(node) => "",
+            Value::Table(_) => "a table that is not all numbers",
+            Value::Array(_) => "an array that is not all numbers",
+            Value::Str(_) => "a string",
+            Value::Bool(_) => "a boolean",
+        };
+        if !found.is_empty() {
+            return Err(PolicyError::NotANumber {
+                key: key.into(),
+                found,
+            });
+        }
+    }
+    // The scenario with the change must know the key and take a number of any value
+    // there (not only a whole one, as `horizon`, or a string, as `name`).
+    let mut t = tree.clone();
+    apply(&mut t, key, change).map_err(|source| PolicyError::Change {
+        key: key.into(),
+        source,
+    })?;
+    if let Err(e) = scenario::build(&t, sources) {
+        for d in e.diagnostics() {
+            // An unknown key is reported at the first part of `key` the scenario lacks.
+            if d.message.starts_with("unknown key")
+                && (d.key == key || key.starts_with(&format!("{}.", d.key)))
+            {
+                return Err(PolicyError::UnknownKey {
+                    key: key.into(),
+                    detail: format!("`{}`: {}", d.key, d.message),
+                });
+            }
+            if d.key == key {
+                if let Some(takes) = d
+                    .message
+                    .strip_prefix("expected ")
+                    .and_then(|m| m.strip_suffix(", found a float"))
+                {
+                    return Err(PolicyError::NotALever {
+                        key: key.into(),
+                        takes: takes.into(),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn holds_only_numbers(node: &Node) -> bool {
+    match &node.value {
+        Value::Int(_) | Value::Float(_) => true,
+        Value::Table(t) => t.entries.iter().all(|e| holds_only_numbers(&e.node)),
+        Value::Array(a) => a.iter().all(holds_only_numbers),
+        _ => false,
+    }
+}
 
 /// The scenario with one change, validated.
 pub fn variant(
@@ -17,10 +151,19 @@ pub fn variant(
     sources: &Sources,
     key: &str,
     change: Change,
-) -> Result<crate::Model, String> {
+) -> Result<crate::Model, PolicyError> {
     let mut t = tree.clone();
-    apply(&mut t, key, change).map_err(|e| format!("`{key}`: {e}"))?;
-    scenario::build(&t, sources).map_err(|e| e.to_string())
+    apply(&mut t, key, change).map_err(|source| PolicyError::Change {
+        key: key.into(),
+        source,
+    })?;
+    // `build` reads no file of its own (the tree is read), so its only error is a list
+    // of problems.
+    scenario::build(&t, sources).map_err(|e| PolicyError::InvalidVariant {
+        key: key.into(),
+        value: crate::export::change_text(change),
+        problems: e.diagnostics().to_vec(),
+    })
 }
 
 /// The range a lever is searched over when none is given.
@@ -60,28 +203,54 @@ pub fn solve(
     target: &Target,
     mc: Option<Options>,
     tolerance: Option<f64>,
-) -> Result<Solution, String> {
+) -> Result<Solution, PolicyError> {
     let (lo, hi) = range;
-    if lo.is_nan() || hi.is_nan() || lo >= hi {
-        return Err(format!("empty range [{lo}, {hi}] for `{key}`"));
+    if !lo.is_finite() || !hi.is_finite() || lo >= hi {
+        return Err(PolicyError::BadRange {
+            key: key.into(),
+            lo,
+            hi,
+        });
+    }
+    let tolerance = check_tolerance(range, tolerance)?;
+    check_lever(tree, sources, key, Change::Set(lo))?;
+    // Both ends must give valid scenarios (then so does every value between them).
+    let mut models = Vec::new();
+    for x in [lo, hi] {
+        match variant(tree, sources, key, Change::Set(x)) {
+            Ok(m) => models.push(m),
+            Err(PolicyError::InvalidVariant { problems, .. }) => {
+                return Err(PolicyError::RangeEnd {
+                    key: key.into(),
+                    value: x,
+                    problems,
+                })
+            }
+            Err(e) => return Err(e),
+        }
     }
     let mut tried = Vec::new();
-    let mut eval = |x: f64| -> Result<Evaluation, String> {
-        let model = variant(tree, sources, key, Change::Set(x))?;
-        let e = evaluate(&model, target.measure, mc)?;
+    let mut eval_model = |x: f64, model: &crate::Model| -> Result<Evaluation, PolicyError> {
+        let e = evaluate(model, target.measure, mc)?;
         tried.push((x, e.value));
         Ok(e)
     };
-    let e_lo = eval(lo)?;
-    let e_hi = eval(hi)?;
+    let e_lo = eval_model(lo, &models[0])?;
+    let e_hi = eval_model(hi, &models[1])?;
+    let mut eval = |x: f64| -> Result<Evaluation, PolicyError> {
+        let model = variant(tree, sources, key, Change::Set(x))?;
+        eval_model(x, &model)
+    };
     let (met_lo, met_hi) = (target.met_by(e_lo.value), target.met_by(e_hi.value));
     if !met_lo && !met_hi {
-        return Err(format!(
-            "no value of `{key}` in [{lo}, {hi}] meets the target: {} is {} at {lo} and {} at {hi}",
-            target.measure.name(),
-            e_lo.value,
-            e_hi.value
-        ));
+        return Err(PolicyError::Unmet {
+            key: key.into(),
+            lo,
+            hi,
+            measure: target.measure.name(),
+            at_lo: e_lo.value,
+            at_hi: e_hi.value,
+        });
     }
     if met_lo && met_hi {
         return Ok(Solution {
@@ -91,7 +260,6 @@ pub fn solve(
             whole_range: true,
         });
     }
-    let tolerance = tolerance.unwrap_or((hi - lo) * 1e-4);
     // Invariant: the target holds at `good`, not at `bad`.
     let (mut good, mut bad, mut at_good) = if met_hi {
         (hi, lo, e_hi)
@@ -100,6 +268,9 @@ pub fn solve(
     };
     while (good - bad).abs() > tolerance {
         let mid = 0.5 * (good + bad);
+        if mid == good || mid == bad {
+            break; // no number between them: as close as an f64 gets
+        }
         let e = eval(mid)?;
         if target.met_by(e.value) {
             good = mid;
@@ -116,14 +287,39 @@ pub fn solve(
     })
 }
 
+/// The smallest tolerance allowed, as a share of the range: below it bisection would
+/// only spend evaluations on differences no scenario can show.
+pub const MIN_TOLERANCE_SHARE: f64 = 1e-12;
+
+/// The tolerance of a search over `range`: the one given, which must be a finite number
+/// in `[(HI − LO) · 1e-12, HI − LO]`, else `(HI − LO) / 10,000`.
+pub fn check_tolerance(range: (f64, f64), tolerance: Option<f64>) -> Result<f64, PolicyError> {
+    let width = range.1 - range.0;
+    let Some(t) = tolerance else {
+        return Ok(width * 1e-4);
+    };
+    let min = width * MIN_TOLERANCE_SHARE;
+    if t.is_finite() && t >= min && t <= width {
+        Ok(t)
+    } else {
+        Err(PolicyError::BadTolerance {
+            value: t,
+            expected: format!(
+                "a number in [{min:e}, {width}] (from 1e-12 of the range {}..{} to all of it)",
+                range.0, range.1
+            ),
+        })
+    }
+}
+
 /// One row of a sensitivity table.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Swing {
     pub key: String,
     pub low: Change,
     pub high: Change,
-    pub at_low: Result<Evaluation, String>,
-    pub at_high: Result<Evaluation, String>,
+    pub at_low: Result<Evaluation, PolicyError>,
+    pub at_high: Result<Evaluation, PolicyError>,
 }
 
 impl Swing {
@@ -195,21 +391,32 @@ pub fn default_varies(tree: &Node) -> Vec<(String, Change, Change)> {
 }
 
 /// Evaluates `measure` at each low and high change, one key at a time; rows come back
-/// ordered by swing, largest first (ties keep the order given).
+/// ordered by swing, largest first (ties keep the order given). A key that cannot be a
+/// lever ([`check_lever`]) is an error; a change that makes the scenario invalid, or a
+/// measure that cannot be evaluated there, is reported in its row.
 pub fn sensitivity(
     tree: &Node,
     sources: &Sources,
     measure: Measure,
     varies: &[(String, Change, Change)],
     mc: Option<Options>,
-) -> Result<(Evaluation, Vec<Swing>), String> {
-    let base_model = scenario::build(tree, sources).map_err(|e| e.to_string())?;
+) -> Result<(Evaluation, Vec<Swing>), PolicyError> {
+    let base_model = scenario::build(tree, sources).map_err(|e| PolicyError::InvalidBase {
+        problems: e.diagnostics().to_vec(),
+    })?;
+    measure.check(base_model.frame)?;
+    for (key, low, high) in varies {
+        check_lever(tree, sources, key, *low)?;
+        check_lever(tree, sources, key, *high)?;
+    }
     let base = evaluate(&base_model, measure, mc)?;
     let mut rows: Vec<Swing> = varies
         .iter()
         .map(|(key, low, high)| {
-            let at =
-                |c: Change| variant(tree, sources, key, c).and_then(|m| evaluate(&m, measure, mc));
+            let at = |c: Change| {
+                variant(tree, sources, key, c)
+                    .and_then(|m| evaluate(&m, measure, mc).map_err(PolicyError::from))
+            };
             Swing {
                 key: key.clone(),
                 low: *low,

@@ -565,11 +565,9 @@ fn read_age_csv(
             message: msg,
         })
     };
-    let mut rdr = match csv::ReaderBuilder::new()
-        .trim(csv::Trim::All)
-        .from_path(&path)
-    {
-        Ok(rd) => rd,
+    // A regular file of at most 16 MiB (a device or a FIFO would never end).
+    let bytes = match crate::error::read_input(&path) {
+        Ok(b) => b,
         Err(e) => {
             r.error(
                 Some(node.loc),
@@ -579,6 +577,9 @@ fn read_age_csv(
             return None;
         }
     };
+    let mut rdr = csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_reader(bytes.as_slice());
     let headers: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(str::to_string).collect(),
         Err(e) => {

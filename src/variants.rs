@@ -114,14 +114,36 @@ pub enum Change {
     Shift(f64),
 }
 
+/// Why a lever change cannot be read or applied.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum VariantError {
+    #[error("`{text}` is not a number, `x<factor>` or `d<shift>`")]
+    BadChange { text: String },
+    #[error("`{text}` is not a finite number")]
+    NotFinite { text: String },
+    #[error("`{parent}` is not a table, so `{path}` cannot be set")]
+    NotATable { path: String, parent: String },
+    #[error("`{path}` is not in the scenario")]
+    Absent { path: String },
+    #[error("`{path}` holds no numbers")]
+    NoNumbers { path: String },
+}
+
 impl Change {
-    /// Parses `0.3` (set), `x1.1` (scale) or `d+0.01` / `d-0.01` (shift).
-    pub fn parse(text: &str) -> Result<Change, String> {
+    /// Parses `0.3` (set), `x1.1` (scale) or `d+0.01` / `d-0.01` (shift); the number
+    /// must be finite (`nan` and `inf` are refused).
+    pub fn parse(text: &str) -> Result<Change, VariantError> {
         let t = text.trim();
         let num = |s: &str| {
-            s.trim()
+            let x = s
+                .trim()
                 .parse::<f64>()
-                .map_err(|_| format!("`{text}` is not a number, `x<factor>` or `d<shift>`"))
+                .map_err(|_| VariantError::BadChange { text: t.into() })?;
+            if x.is_finite() {
+                Ok(x)
+            } else {
+                Err(VariantError::NotFinite { text: t.into() })
+            }
         };
         if let Some(rest) = t.strip_prefix('x') {
             Ok(Change::Scale(num(rest)?))
@@ -135,23 +157,23 @@ impl Change {
 
 /// Applies `change` to the key `path` (dot-separated) of the scenario tree. `Set`
 /// creates the key (and its tables) when absent; `Scale` and `Shift` need it present.
-pub fn apply(root: &mut Node, path: &str, change: Change) -> Result<(), String> {
+pub fn apply(root: &mut Node, path: &str, change: Change) -> Result<(), VariantError> {
     let parts: Vec<&str> = path.split('.').collect();
     let mut node = root;
     for (i, part) in parts.iter().enumerate() {
         let loc = node.loc;
         let Value::Table(t) = &mut node.value else {
-            return Err(format!(
-                "`{}` is not a table, so `{path}` cannot be set",
-                parts[..i].join(".")
-            ));
+            return Err(VariantError::NotATable {
+                path: path.into(),
+                parent: parts[..i].join("."),
+            });
         };
         let pos = t.entries.iter().position(|e| e.key == *part);
         let pos = match pos {
             Some(p) => p,
             None => {
                 if !matches!(change, Change::Set(_)) {
-                    return Err(format!("`{path}` is not in the scenario"));
+                    return Err(VariantError::Absent { path: path.into() });
                 }
                 let value = if i + 1 == parts.len() {
                     Value::Float(0.0)
@@ -168,44 +190,46 @@ pub fn apply(root: &mut Node, path: &str, change: Change) -> Result<(), String> 
         };
         node = &mut t.entries[pos].node;
     }
+    let no_numbers = || VariantError::NoNumbers { path: path.into() };
     match change {
         Change::Set(x) => {
             node.value = Value::Float(x);
             Ok(())
         }
-        Change::Scale(f) => map_numbers(node, &|v| v * f),
-        Change::Shift(d) => map_numbers(node, &|v| v + d),
+        Change::Scale(f) => map_numbers(node, &|v| v * f).ok_or_else(no_numbers),
+        Change::Shift(d) => map_numbers(node, &|v| v + d).ok_or_else(no_numbers),
     }
 }
 
-fn map_numbers(node: &mut Node, f: &dyn Fn(f64) -> f64) -> Result<(), String> {
+/// Applies `f` to every number under `node`; `None` when a value there is not a number.
+fn map_numbers(node: &mut Node, f: &dyn Fn(f64) -> f64) -> Option<()> {
     match &mut node.value {
         Value::Int(i) => {
             node.value = Value::Float(f(*i as f64));
-            Ok(())
+            Some(())
         }
         Value::Float(x) => {
             *x = f(*x);
-            Ok(())
+            Some(())
         }
         Value::Table(t) => {
             for e in &mut t.entries {
                 map_numbers(&mut e.node, f)?;
             }
-            Ok(())
+            Some(())
         }
         Value::Array(a) => {
             for n in a {
                 map_numbers(n, f)?;
             }
-            Ok(())
+            Some(())
         }
-        _ => Err("the key holds no numbers".into()),
+        _ => None,
     }
 }
 
-/// The number at `path`, when it is a single number.
-pub fn number_at(root: &Node, path: &str) -> Option<f64> {
+/// The node at `path` (dot-separated), when the tree has it.
+pub fn node_at<'a>(root: &'a Node, path: &str) -> Option<&'a Node> {
     let mut node = root;
     for part in path.split('.') {
         let Value::Table(t) = &node.value else {
@@ -213,7 +237,12 @@ pub fn number_at(root: &Node, path: &str) -> Option<f64> {
         };
         node = t.get(part)?;
     }
-    match node.value {
+    Some(node)
+}
+
+/// The number at `path`, when it is a single number.
+pub fn number_at(root: &Node, path: &str) -> Option<f64> {
+    match node_at(root, path)?.value {
         Value::Int(i) => Some(i as f64),
         Value::Float(f) => Some(f),
         _ => None,
@@ -279,5 +308,13 @@ mod tests {
         assert_eq!(Change::parse("x1.1"), Ok(Change::Scale(1.1)));
         assert_eq!(Change::parse("d-0.01"), Ok(Change::Shift(-0.01)));
         assert_eq!(Change::parse("62"), Ok(Change::Set(62.0)));
+        assert!(matches!(
+            Change::parse("xnan"),
+            Err(VariantError::NotFinite { .. })
+        ));
+        assert!(matches!(
+            Change::parse("inf"),
+            Err(VariantError::NotFinite { .. })
+        ));
     }
 }

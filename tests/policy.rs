@@ -576,6 +576,8 @@ fn solve_reports_an_impossible_target() {
         None,
     )
     .unwrap_err();
+    assert!(matches!(e, policy::PolicyError::Unmet { .. }), "{e:?}");
+    let e = e.to_string();
     for part in [
         "no value of `contributions.rate`",
         "[0, 1]",
@@ -606,7 +608,14 @@ fn solve_reports_an_impossible_target() {
         None,
     )
     .unwrap_err();
-    assert!(e.contains("paths"), "{e}");
+    assert!(
+        matches!(
+            e,
+            policy::PolicyError::Measure(fundcast::measure::MeasureError::NeedsPaths { .. })
+        ),
+        "{e:?}"
+    );
+    assert!(e.to_string().contains("paths"), "{e}");
 }
 
 #[test]
@@ -703,7 +712,8 @@ fn sensitivity_rows_are_ordered_by_swing_and_match_hand_computation() {
         .expect("the ±1 point row");
     rel(one.size(), 0.02 * x);
     // Direction: more contributions, less deficit; more indexation, more deficit.
-    let v = |r: &Result<fundcast::measure::Evaluation, String>| r.as_ref().unwrap().value;
+    let v =
+        |r: &Result<fundcast::measure::Evaluation, policy::PolicyError>| r.as_ref().unwrap().value;
     rel(v(&out[0].at_low) - base.value, 0.05 * x);
     rel(base.value - v(&out[0].at_high), 0.05 * x);
     let ww = out
@@ -716,6 +726,11 @@ fn sensitivity_rows_are_ordered_by_swing_and_match_hand_computation() {
     assert_eq!(bad.key, "contributions.collection_rate");
     assert!(bad.at_low.is_ok());
     let err = bad.at_high.as_ref().unwrap_err();
+    assert!(
+        matches!(err, policy::PolicyError::InvalidVariant { .. }),
+        "{err:?}"
+    );
+    let err = err.to_string();
     assert!(
         err.contains("collection_rate") && err.contains("1.5"),
         "{err}"
