@@ -14,6 +14,7 @@ mod identities;
 mod lanes;
 mod montecarlo;
 mod policy;
+mod properties;
 mod regressions;
 mod validation;
 mod zero_features;
