@@ -1,6 +1,6 @@
 //! The `fundcast` command line: exit statuses, error messages and the files it writes.
 
-mod common;
+use crate::common;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};

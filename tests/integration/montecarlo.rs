@@ -539,8 +539,13 @@ fn summary_quantiles_are_within_one_bin_of_exact() {
 // 7. ----------------------------------------------------------------------------------
 
 /// The aggregation state is fixed-size, and the binary's peak memory does not grow with
-/// the number of paths.
+/// the number of paths (measured by GNU time, `/usr/bin/time -v`: Debian's `time`
+/// package; `.ci/run` installs it when it is missing, and without it the test fails).
 #[test]
+#[cfg_attr(
+    not(target_os = "linux"),
+    ignore = "the peak-memory check reads GNU time's `-v` report (Linux)"
+)]
 fn memory_does_not_grow_with_paths() {
     let model = load("mc-features.toml");
     let years = model.frame.years();
@@ -562,14 +567,18 @@ fn memory_does_not_grow_with_paths() {
     assert_eq!(large.paths, (PILOT + 3 * BLOCK) as u64 + 1);
 
     let time = Path::new("/usr/bin/time");
-    if !cfg!(target_os = "linux") || !time.exists() {
-        eprintln!("skipped the peak-memory check: /usr/bin/time is not available");
-        return;
-    }
+    assert!(
+        time.exists(),
+        "the peak-memory check needs GNU time at /usr/bin/time (apt-get install time)"
+    );
     let probe = Command::new(time).args(["-v", "true"]).output();
-    if !probe.map(|o| o.status.success()).unwrap_or(false) {
-        eprintln!("skipped the peak-memory check: /usr/bin/time -v does not work here");
-        return;
+    match probe {
+        Ok(o) => assert!(
+            o.status.success(),
+            "`/usr/bin/time -v true` failed (is it GNU time?): {}",
+            String::from_utf8_lossy(&o.stderr)
+        ),
+        Err(e) => panic!("cannot run /usr/bin/time: {e}"),
     }
     let dir = tempfile::tempdir().unwrap();
     let scenario = data("mc-features.toml");

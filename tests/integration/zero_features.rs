@@ -2,7 +2,7 @@
 //! number. Each variant of a plain scenario must give rows bit-identical to it; and each
 //! feature with a non-zero value must change them (so the comparison can fail).
 
-mod common;
+use crate::common;
 
 use common::Builder;
 use fundcast::projection::Row;

@@ -6,7 +6,7 @@
 //! pensions rise by 1 + 0.5·g = 1.05; RA = 4; 1000 active men aged 1 (one year of
 //! service), 100 retired men aged 2 with 500 a year each; fund 10 000; no subsidy.
 
-mod common;
+use crate::common;
 
 use common::{close, run, tiny};
 use fundcast::params::{FEMALE, MALE};

@@ -1,7 +1,7 @@
 //! Every kind of invalid scenario is rejected with a diagnostic that names the file, the
 //! key path and the line (and says what is wrong), each problem once.
 
-mod common;
+use crate::common;
 
 use common::{line_of, tiny, Builder, TINY_NAME};
 use fundcast::Diagnostic;

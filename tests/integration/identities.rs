@@ -8,7 +8,7 @@
 //! feature on), on the deterministic path and on a path with fixed non-zero shocks, and
 //! once more from the `deterministic.csv` the command line writes.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -2,7 +2,7 @@
 //! the goal seek (`solve`), sensitivity tables, the automatic adjustment rules and the
 //! subsidy caps, each checked against numbers worked out by hand (in the comments).
 //!
-//! The hand computations start from `common::tiny()` (see tests/common/mod.rs): male q =
+//! The hand computations start from `common::tiny()` (see tests/integration/common.rs): male q =
 //! 0.1, 0.1, 0.2, 0.25, 0.5 at ages 0–4; W_2005 = 1000, g = 0.1, r = 0.05; c = 0.2,
 //! k = 0.9; pensions rise by 1 + 0.5·g = 1.05; RA = 4; 1000 active men aged 1, 100
 //! retired men aged 2 with 500 a year each; fund 10 000. Its years:
@@ -14,7 +14,7 @@
 //!   C = 720 · 1210 · c · 0.9 = 784 080 c; pensioners 60 (aged 4), B = 42 000 · 0.75 · 1.05
 //!   = 33 075.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

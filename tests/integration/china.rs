@@ -10,7 +10,7 @@
 //! 1000 active men aged RA − 1 with 20 years of service, 10 deemed years, wage index 1.2
 //! and 30 000 in their accounts.
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::process::Command;

@@ -2,7 +2,7 @@
 //! 2005 contributions 360 M yuan and payouts 575 M; 2010 about 135 000 pensioners and
 //! 635 M of contributions; a gap of 1.38 bn yuan over 2006–2010 (2005 left out).
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 

@@ -1,0 +1,20 @@
+//! The integration tests, one test binary (ripgrep's layout): each module is a group of
+//! tests, `common` holds their shared helpers, and the scenarios and tables they read
+//! are in `tests/data/` (paths relative to the crate root, where `cargo test` runs them).
+//! `cargo test --release <module>::` runs one group.
+
+mod common;
+
+mod china;
+mod cli;
+mod ganzhou;
+mod golden;
+mod hand_computed;
+mod identities;
+mod lanes;
+mod montecarlo;
+mod policy;
+mod properties;
+mod regressions;
+mod validation;
+mod zero_features;
