@@ -20,7 +20,7 @@
 //! All the crate's `unsafe` code is in this module. Soundness rests on one invariant: a
 //! value of [`Avx2x4`] or [`Avx512x8`] exists only where the processor has the
 //! instruction set. The types have no public constructor: the first value of each
-//! comes from [`Isa::zero`] (through [`Lanes::zero`]), which checks the processor, and
+//! comes from [`Isa::zero`], which checks the processor, and
 //! every other value is made from an existing one (operators, [`Real::splat`] takes
 //! `self`).
 
