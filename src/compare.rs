@@ -211,7 +211,7 @@ pub enum CompareError {
         base_base_year: i32,
         base_horizon: i32,
     },
-    #[error("--paths {paths}: a comparison needs at least 2 paths")]
+    #[error("a comparison needs at least 2 paths, not {paths}")]
     TooFewPaths { paths: usize },
 }
 

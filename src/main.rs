@@ -428,7 +428,15 @@ fn compare(base: &Path, variants: &[PathBuf], mc: McArgs, out: &Path) -> Result<
             model,
         })
         .collect();
-    let c = fundcast::compare::compare(&entries, opts.paths, opts.seed, opts.threads)?;
+    let c =
+        fundcast::compare::compare(&entries, opts.paths, opts.seed, opts.threads).map_err(|e| {
+            match e {
+                CompareError::TooFewPaths { paths } if mc.paths.is_some() => {
+                    Error::flag("--paths", &paths.to_string(), e)
+                }
+                e => e.into(),
+            }
+        })?;
     export::check_comparison(&c, models[0].1.frame.horizon)?;
     say_raw!("{}", export::comparison_table(&c, &models[0].1.currency));
     write_outputs(out, &[("comparison.csv", export::comparison_csv(&c))])

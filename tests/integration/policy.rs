@@ -1138,3 +1138,52 @@ fn cli_sensitivity_writes_sensitivity_csv() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn levers_must_be_known_keys_that_take_any_number() {
+    use policy::{check_lever, PolicyError};
+    let (tree, sources) = tree_of(&tiny());
+    let set = Change::Set(0.5);
+    assert_eq!(
+        check_lever(&tree, &sources, "contributions.rate", set),
+        Ok(())
+    );
+    // Absent but known: it takes its default there.
+    assert_eq!(
+        check_lever(&tree, &sources, "fund.admin_rate", Change::Set(0.01)),
+        Ok(())
+    );
+    assert!(matches!(
+        check_lever(&tree, &sources, "economy", set),
+        Err(PolicyError::NotANumber { .. })
+    ));
+    assert!(matches!(
+        check_lever(&tree, &sources, "no.such", set),
+        Err(PolicyError::UnknownKey { .. })
+    ));
+    assert!(matches!(
+        check_lever(&tree, &sources, "name", set),
+        Err(PolicyError::NotANumber { .. })
+    ));
+    assert!(matches!(
+        check_lever(&tree, &sources, "horizon", set),
+        Err(PolicyError::NotALever { .. })
+    ));
+    assert!(matches!(
+        check_lever(&tree, &sources, "no.such", Change::Scale(2.0)),
+        Err(PolicyError::Change {
+            source: variants::VariantError::Absent { .. },
+            ..
+        })
+    ));
+}
+
+#[test]
+fn tolerances_lie_between_a_trillionth_of_the_range_and_all_of_it() {
+    use policy::check_tolerance;
+    assert_eq!(check_tolerance((0.0, 2.0), None), Ok(2e-4));
+    assert_eq!(check_tolerance((0.0, 2.0), Some(0.5)), Ok(0.5));
+    for bad in [0.0, -1.0, f64::NAN, f64::INFINITY, 1e-13, 3.0] {
+        assert!(check_tolerance((0.0, 2.0), Some(bad)).is_err(), "{bad}");
+    }
+}
