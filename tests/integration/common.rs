@@ -1,6 +1,5 @@
 //! Helpers shared by the integration tests: a small scenario builder, projections with
 //! the head-count ledger, and comparisons with a relative tolerance.
-#![allow(dead_code)]
 
 use std::path::Path;
 
@@ -208,7 +207,6 @@ pub fn assert_population_identity(r: &Run) {
 /// of 360 M and payouts within 2 % of 575 M; 2010 pensioners within 3 % of 135,000 and
 /// contributions within 5 % of 635 M; the gap 2006–2010 within 10 % of 1.38 bn.
 #[track_caller]
-#[allow(dead_code)] // not every test binary checks the plan
 pub fn assert_plan_figures(rows: &[Row]) {
     use fundcast::projection::metric::{CONTRIBUTIONS, CUMULATIVE_DEFICIT, PAYOUTS, PENSIONERS};
     let (y2005, y2010) = (&rows[0], &rows[5]);
