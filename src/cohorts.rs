@@ -33,6 +33,8 @@ pub(crate) struct Cohorts<R: Real> {
 pub(crate) const STATE_OF: [usize; N_ARRAYS] = [0, 0, 0, 1, 1, 1, 2, 2, 3, 3, 0, 0, 1, 1, 3];
 /// Number of mass arrays: the ten of MODEL.md and five of China's rules.
 pub(crate) const N_ARRAYS: usize = 15;
+/// The first ten arrays are MODEL.md's; the rest belong to schemes ([`crate::scheme`]).
+pub(crate) const N_MODEL_ARRAYS: usize = 10;
 pub(crate) const A: usize = 0;
 pub(crate) const V: usize = 1;
 pub(crate) const I: usize = 2;

@@ -26,6 +26,7 @@ pub mod params;
 pub mod policy;
 pub mod projection;
 pub mod scenario;
+mod scheme;
 pub mod simd;
 pub mod variants;
 

@@ -12,14 +12,14 @@
 //! grouped by age mod 4 (see `cohorts::range_sum`): a path's numbers are bit for bit the
 //! same whatever the lane type and whichever paths share its lanes.
 
-use crate::china::ChinaRules;
 use crate::cohorts::{
-    nonzero_range, range_dot_lanes, range_fold, range_sum_dot, Cohorts, Term, A, A_D, A_IA, A_N,
-    A_S, A_W, I, I_N, I_P, N_ARRAYS, R, R_N, R_P, R_PIA, V, V_D, V_IA, V_N, V_S, V_W,
+    nonzero_range, range_dot_lanes, range_fold, range_sum_dot, Cohorts, Term, A, A_N, A_S, A_W, I,
+    I_N, I_P, N_ARRAYS, R, R_N, R_P, V, V_N, V_S, V_W,
 };
 use crate::demography::{whole_age, State};
 use crate::economy::EconPath;
 use crate::model::Model;
+use crate::scheme::{Awards, Books, ByAge, Same, Scheme, Schemes, SexYear, Shape};
 use crate::simd::{Kernel, Real, MAX_LANES};
 
 /// Names of the yearly metrics, in the column order of `deterministic.csv` (after `year`).
@@ -161,13 +161,53 @@ impl AccountLedger {
     }
 }
 
+/// The order in which a projection runs the steps of a year: chosen once per model
+/// ([`Projector::plan`]), the same for every path and year.
+///
+/// Every plan gives the same bits (`tests/integration/plans.rs` checks it on every
+/// shipped scenario): a plan only changes which passes over the cohorts are merged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Plan {
+    /// MODEL.md's order, step by step: flows on start-of-year stocks, fund, deaths and
+    /// service, moves, ageing, indexation, retirement, entrants. Valid for every model.
+    Spec,
+    /// Steps 3–4 run before step 2, and their pass over R takes step 1's start-of-year
+    /// sums of R (pensioners and their pensions) as it goes, saving a pass; with
+    /// `actives`, their pass over A also takes step 1's contributors and wage base.
+    /// Valid when step 3 does not depend on the fund (no indexation brake), the scheme
+    /// allows it ([`crate::scheme::Scheme::FUSABLE`]; China's rules do not) and the
+    /// ledger is off; `actives` also needs actives to be the only members and to carry
+    /// no records (no vested members, no disabled, the `replacement` formula).
+    Fused {
+        /// Whether the pass over actives takes step 1's sums too.
+        actives: bool,
+    },
+}
+
+/// A plan that a model cannot run ([`Projector::with_plan`]).
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("the {plan:?} plan is not valid for this model: {why}")]
+pub struct PlanError {
+    pub plan: Plan,
+    pub why: &'static str,
+}
+
 /// Projects paths of one model, `R::LANES` at a time (one per lane), reusing its work
 /// arrays. `Projector::new` makes the one-path projector; [`Projector::lanes`] one of
-/// any lane type.
+/// any lane type. The model's pension scheme ([`crate::scheme`]) is chosen when it is
+/// made; the year loop is compiled once per scheme.
 pub struct Projector<'m, R: Real = f64> {
+    core: Core<'m, R>,
+    scheme: Schemes<'m, R>,
+}
+
+/// What every scheme's year loop shares: the model, the cohorts, the rules resolved
+/// once per run, and the path state of the automatic adjustments.
+struct Core<'m, R: Real> {
     model: &'m Model,
     /// A zero of the lane type (every other value is made from it).
     zero: R,
+    plan: Plan,
     cohorts: Cohorts<R>,
     used: [bool; N_ARRAYS],
     /// Scratch: one sex's q for the year.
@@ -188,12 +228,8 @@ pub struct Projector<'m, R: Real = f64> {
     /// Ages at which entrants and pensioner entrants arrive, by sex.
     entry_range: [(usize, usize); 2],
     pensioner_range: [(usize, usize); 2],
-    has_vested: bool,
-    has_disabled: bool,
+    shape: Shape,
     has_exits: bool,
-    /// Whether the benefit formula reads service and career wages (else the service and
-    /// wage-index masses are not tracked at all: the `replacement` formula needs neither).
-    track_records: bool,
     ledger: Option<Vec<YearLedger>>,
     /// Automatic adjustments, path state: contribution rate added by step-ups, whether
     /// the indexation brake holds this year, life expectancy at 60 by sex (base year,
@@ -207,15 +243,6 @@ pub struct Projector<'m, R: Real = f64> {
     dyn_rate: Vec<R>,
     dyn_vrate: Vec<R>,
     dyn_factor: Vec<R>,
-    /// China's rules, path state: each cell's contribution base relative to `W_t` this
-    /// year, the individual-account fund, refunds decided this year (paid next year).
-    base_rel: Vec<R>,
-    ia_fund: [f64; MAX_LANES],
-    refunds_due: R,
-    refunds_now: R,
-    /// Account ledger of the last path (with the head-count ledger, China's rules).
-    accounts: Vec<AccountLedger>,
-    converted: R,
 }
 
 impl<'m> Projector<'m> {
@@ -224,9 +251,11 @@ impl<'m> Projector<'m> {
         Projector::lanes(model, 0.0)
     }
 
-    /// Turns on the head-count ledger (for audits and tests; costs a little time).
+    /// Turns on the head-count ledger (for audits and tests; costs a little time). The
+    /// ledger runs the [`Plan::Spec`] plan.
     pub fn with_ledger(mut self) -> Self {
-        self.ledger = Some(vec![YearLedger::default(); self.model.frame.years()]);
+        self.core.ledger = Some(vec![YearLedger::default(); self.core.model.frame.years()]);
+        self.core.plan = Plan::Spec;
         self
     }
 
@@ -237,13 +266,86 @@ impl<'m> Projector<'m> {
 
     /// The stocks after the last projected year's step (start of yH+1), by age.
     pub fn state(&self) -> State {
-        self.cohorts.to_state(self.model.frame.ages(), 0)
+        self.core.cohorts.to_state(self.core.model.frame.ages(), 0)
     }
 }
 
 impl<'m, R: Real> Projector<'m, R> {
     /// A projector of `R::LANES` paths at a time; `zero` is a zero of the lane type.
     pub fn lanes(model: &'m Model, zero: R) -> Projector<'m, R> {
+        let scheme = Schemes::of(model, zero);
+        let core = Core::new(model, zero, &scheme);
+        Projector { core, scheme }
+    }
+
+    /// The plan the projector runs: the fastest valid for the model unless
+    /// [`Self::with_plan`] chose another.
+    pub fn plan(&self) -> Plan {
+        self.core.plan
+    }
+
+    /// Runs `plan` instead of the fastest valid one (to check that every plan gives the
+    /// same bits); an error when the model cannot run it.
+    pub fn with_plan(mut self, plan: Plan) -> Result<Self, PlanError> {
+        let why = match plan {
+            Plan::Spec => None,
+            Plan::Fused { actives } => {
+                let c = &self.core;
+                if c.ledger.is_some() {
+                    Some("the ledger follows MODEL.md's order")
+                } else if !self.scheme.fusable() {
+                    Some("the scheme's flows read stocks that steps 3–4 change")
+                } else if c.model.adjustments.indexation_brake.is_some() {
+                    Some("the indexation brake makes step 3 depend on the fund")
+                } else if actives && !c.actives_alone() {
+                    Some("actives are not the only members, or they carry records")
+                } else {
+                    None
+                }
+            }
+        };
+        match why {
+            Some(why) => Err(PlanError { plan, why }),
+            None => {
+                self.core.plan = plan;
+                Ok(self)
+            }
+        }
+    }
+
+    /// The individual-account ledger of the last path (China's rules, with the ledger on).
+    pub fn account_ledger(&self) -> &[AccountLedger] {
+        self.scheme.account_ledger()
+    }
+
+    /// The ledger of the last path projected, one entry per year.
+    pub fn ledger(&self) -> Option<&[YearLedger]> {
+        self.core.ledger.as_deref()
+    }
+
+    /// Projects `R::LANES` paths, one per lane: path `l` reads `econ[l]` and writes one
+    /// row per year into `rows[l]` (base year first); returns the paths' summaries in
+    /// lanes `0..R::LANES`. The ledger, when on, follows lane 0. The year loop is
+    /// compiled for the lane type's instruction set ([`Real::enter`]).
+    pub fn run_lanes(
+        &mut self,
+        econ: &[&EconPath],
+        rows: &mut [&mut [Row]],
+    ) -> [PathSummary; MAX_LANES] {
+        assert!(
+            econ.len() == R::LANES && rows.len() == R::LANES,
+            "one path per lane"
+        );
+        self.core.zero.enter(Project {
+            projector: self,
+            econ,
+            rows,
+        })
+    }
+}
+
+impl<'m, R: Real> Core<'m, R> {
+    fn new(model: &'m Model, zero: R, scheme: &Schemes<'m, R>) -> Core<'m, R> {
         let f = model.frame;
         let (ages, cells) = (f.ages(), f.cells());
         let d = model.economy.discount_rate;
@@ -254,12 +356,7 @@ impl<'m, R: Real> Projector<'m, R> {
         let has_disabled = model.has_disabled();
         let track_records =
             model.benefits.formula != crate::benefits::Formula::Replacement || has_vested;
-        let mut used = [true; N_ARRAYS];
-        if model.china.is_none() {
-            for k in [A_IA, A_D, V_IA, V_D, R_PIA] {
-                used[k] = false;
-            }
-        }
+        let mut used = scheme.stocks();
         if !track_records {
             used[A_S] = false;
             used[A_W] = false;
@@ -324,9 +421,15 @@ impl<'m, R: Real> Projector<'m, R> {
         }
         let beta_ranges = model.mortality.beta_ranges();
         let moves = &model.moves;
-        Projector {
+        let shape = Shape {
+            has_vested,
+            has_disabled,
+            track_records,
+        };
+        let mut core = Core {
             model,
             zero,
+            plan: Plan::Spec,
             cohorts: Cohorts::new(zero, f.years(), ages),
             used,
             q: vec![zero; ages],
@@ -345,10 +448,8 @@ impl<'m, R: Real> Projector<'m, R> {
                 Some(pe) => [nonzero_range(&pe.profile[0]), nonzero_range(&pe.profile[1])],
                 None => [(0, 0); 2],
             },
-            has_vested,
-            has_disabled,
+            shape,
             has_exits: moves.exit.any_nonzero || moves.reentry.any_nonzero,
-            track_records,
             ledger: None,
             extra_rate: [0.0; MAX_LANES],
             brake: [false; MAX_LANES],
@@ -357,290 +458,295 @@ impl<'m, R: Real> Projector<'m, R> {
             dyn_rate: vec![zero; ages],
             dyn_vrate: vec![zero; ages],
             dyn_factor: vec![zero; ages],
-            base_rel: vec![zero; cells],
-            ia_fund: [0.0; MAX_LANES],
-            refunds_due: zero,
-            refunds_now: zero,
-            accounts: Vec::new(),
-            converted: zero,
+        };
+        if scheme.fusable() && model.adjustments.indexation_brake.is_none() {
+            core.plan = Plan::Fused {
+                actives: core.actives_alone(),
+            };
         }
+        core
     }
 
-    /// The individual-account ledger of the last path (China's rules, with the ledger on).
-    pub fn account_ledger(&self) -> &[AccountLedger] {
-        &self.accounts
+    /// Whether actives are the only members and carry no records.
+    fn actives_alone(&self) -> bool {
+        let s = self.shape;
+        !s.track_records && !s.has_vested && !s.has_disabled
     }
 
-    /// The ledger of the last path projected, one entry per year.
-    pub fn ledger(&self) -> Option<&[YearLedger]> {
-        self.ledger.as_deref()
-    }
-
-    /// Projects `R::LANES` paths, one per lane: path `l` reads `econ[l]` and writes one
-    /// row per year into `rows[l]` (base year first); returns the paths' summaries in
-    /// lanes `0..R::LANES`. The ledger, when on, follows lane 0. The year loop is
-    /// compiled for the lane type's instruction set ([`Real::enter`]).
-    pub fn run_lanes(
+    /// The year loop of [`Projector::run_lanes`]: MODEL.md's year, step by step, in the
+    /// order of the projector's [`Plan`]. Everything it calls is inlined into it, so
+    /// that it is compiled for the instruction set of its caller, once per scheme.
+    #[inline(always)]
+    fn project<S: Scheme<R>>(
         &mut self,
+        scheme: &mut S,
         econ: &[&EconPath],
         rows: &mut [&mut [Row]],
     ) -> [PathSummary; MAX_LANES] {
-        assert!(
-            econ.len() == R::LANES && rows.len() == R::LANES,
-            "one path per lane"
-        );
-        self.zero.enter(Project {
-            projector: self,
-            econ,
-            rows,
-        })
-    }
-
-    /// The year loop of [`Self::run_lanes`]; everything it calls is inlined into it, so
-    /// that it is compiled for the instruction set of its caller.
-    #[inline(always)]
-    fn project(&mut self, econ: &[&EconPath], rows: &mut [&mut [Row]]) -> [PathSummary; MAX_LANES] {
         let m = self.model;
         let z = self.zero;
-        let ages = m.frame.ages();
         let years = m.frame.years();
         self.cohorts.load(&m.initial, years, &self.used);
         let mut fund = [m.fund.initial; MAX_LANES];
         let mut growth = z.splat(1.0);
         let mut summary = [PathSummary::default(); MAX_LANES];
-        let audit = self.ledger.is_some();
         self.extra_rate = [0.0; MAX_LANES];
         self.brake = [false; MAX_LANES];
-        let adj = &m.adjustments;
-        let china = m.china.as_ref();
-        self.ia_fund = [china.map_or(0.0, |c| c.fund_initial); MAX_LANES];
-        self.refunds_due = z;
-        self.accounts.clear();
-        // Step 3's passes over R (and over A, when actives are the only members and
-        // carry no records) also take the start-of-year sums of step 1, and then run
-        // before the fund step: possible when step 3 does not depend on the fund (no
-        // indexation brake), without China's rules (whose flows read the stocks first)
-        // and without the ledger. The sums are the same numbers either way.
-        let fused = !audit && china.is_none() && adj.indexation_brake.is_none();
-        let fuse_actives = fused && !self.track_records && !self.has_vested && !self.has_disabled;
-
+        scheme.begin_path();
         for t in 0..years {
             let wage = z.from_fn(|l| econ[l].wage[t]);
             if t >= 1 && m.economy.has_entrant_growth {
                 growth *= z.from_fn(|l| 1.0 + econ[l].entrant_growth[t]);
             }
-            let mut ledger = YearLedger::default();
-            let co = &self.cohorts;
-            if audit {
-                for (e, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
-                    e.start = co.total(k, ages).lane(0);
-                }
-            }
+            let k = z.from_fn(|l| econ[l].mortality_k[t]);
+            scheme.begin_year();
+            let mut ledger = self.open_ledger();
+            let mut awards = Awards::new(z);
 
             // 1. Flows on start-of-year stocks.
-            let wrel = &m.contributions.relative_wage;
-            let mut contributors = z;
-            let mut wage_base = z;
-            if !fuse_actives {
-                for s in 0..2 {
-                    let (lo, hi) = co.live(A, s);
-                    let (n, w) =
-                        range_sum_dot(z, co.window(A_N, s, ages), &wrel[s * ages..], lo, hi);
-                    contributors += n;
-                    wage_base += w;
-                }
-            }
-            let [mut retired, mut retired_payouts] = if fused {
-                [z; 2]
-            } else {
-                co.total_pair(R_N, R_P, ages)
-            };
-            let [disabled, disability_payouts] = if self.has_disabled {
-                co.total_pair(I_N, I_P, ages)
-            } else {
-                [z; 2]
-            };
-            let vested = if self.has_vested {
-                co.total(V_N, ages)
-            } else {
-                z
-            };
-            let china_year = match china {
-                Some(ch) => {
-                    let growth_now = z.from_fn(|l| econ[l].wage_growth[t]);
-                    self.china_flows(ch, t, wage, growth_now)
-                }
-                None => [ChinaYear::default(); MAX_LANES],
-            };
-            let k = z.from_fn(|l| econ[l].mortality_k[t]);
-            let mut awards = Awards::new(z);
+            let mut start = self.start_of_year();
+            let own = scheme.flows(m, &mut self.cohorts, t, econ, wage);
             // The indexation of step 6 (set with step 3, which indexes R).
             let mut idx = z.splat(1.0);
-            if fused {
-                // 3. and 4., with the start-of-year sums.
+            if let Plan::Fused { actives } = self.plan {
+                // 3. and 4. before the fund, taking step 1's sums as they pass.
                 idx = self.indexation(t, econ);
-                let sums = self.deaths_and_service(t, k, idx, wage, &mut awards, &mut ledger);
-                [retired, retired_payouts] = [sums.retired, sums.payouts];
-                if fuse_actives {
-                    [contributors, wage_base] = [sums.contributors, sums.wage_base];
-                }
-            }
-            let [wage_l, contributors, wage_base, retired, disabled, vested] =
-                [wage, contributors, wage_base, retired, disabled, vested].map(each_lane);
-            let pension_mass = each_lane(retired_payouts + disability_payouts);
-            for l in 0..R::LANES {
-                let cy = &china_year[l];
-                let rate = match &adj.contribution_step {
-                    Some(c) => (m.contributions.rate[t] + self.extra_rate[l])
-                        .min(c.max_rate.max(m.contributions.rate[t])),
-                    None => m.contributions.rate[t],
-                };
-                let mut contributions =
-                    m.contributions
-                        .collected_from(t, wage_l[l], rate, wage_base[l]);
-                let pension_mass = pension_mass[l];
-                let mut payouts = pension_mass;
-                if china.is_some() {
-                    contributions = cy.pooled_contributions;
-                    payouts -= cy.account_pensions_from_fund;
-                    payouts += cy.refunds_from_pool;
-                }
-                let mut flows = m.fund.flows(t, contributions, payouts);
-                flows.other_income += cy.transfer;
-
-                // 2. Fund.
-                let r = econ[l].fund_return[t];
-                let year = m.fund.roll_forward(t, fund[l], &flows, r);
-                fund[l] = year.end;
-                let sm = &mut summary[l];
-                if sm.depletion.is_none() && year.before_subsidy < 0.0 {
-                    sm.depletion = Some(t);
-                }
-                if t >= 1 {
-                    sm.cumulative_deficit += year.deficit;
-                    sm.cumulative_subsidy += year.subsidy;
-                    sm.pv_deficits += year.deficit * self.discount[t];
-                }
-                // Automatic adjustments triggered by the fund ratio F_{t+1} / B_t.
-                let low_reserve = |threshold: f64| payouts > 0.0 && year.end < threshold * payouts;
-                if let Some(c) = &adj.contribution_step {
-                    if low_reserve(c.threshold) {
-                        self.extra_rate[l] += c.step;
-                    }
-                }
-                self.brake[l] = adj
-                    .indexation_brake
-                    .is_some_and(|b| low_reserve(b.threshold));
-                if china.is_some() {
-                    self.ia_fund[l] = self.ia_fund[l] * (1.0 + r)
-                        + (cy.invested - cy.account_pensions_from_fund - cy.refunds_from_fund)
-                            * (1.0 + r / 2.0);
-                }
-                let pensioners = retired[l] + disabled[l];
-                let average_pension = ratio(pension_mass, pensioners);
-                use metric::*;
-                let row = &mut rows[l][t];
-                row[CONTRIBUTORS] = contributors[l];
-                row[PENSIONERS] = pensioners;
-                row[DEPENDENCY_RATIO] = ratio(pensioners, contributors[l]);
-                row[AVERAGE_WAGE] = wage_l[l];
-                row[AVERAGE_PENSION] = average_pension;
-                row[REPLACEMENT_RATIO] = ratio(average_pension, wage_l[l]);
-                row[CONTRIBUTIONS] = contributions;
-                row[PAYOUTS] = payouts;
-                row[ADMIN] = flows.admin;
-                row[DEFICIT] = year.deficit;
-                row[SUBSIDY] = year.subsidy;
-                row[FUND_END] = year.end;
-                row[CUMULATIVE_DEFICIT] = sm.cumulative_deficit;
-                row[VESTED] = vested[l];
-                row[DISABLED] = disabled[l];
-                row[OTHER_INCOME] = flows.other_income;
+                let sums =
+                    self.deaths_and_service(scheme, t, k, idx, wage, &mut awards, &mut ledger);
+                start.take(sums, actives);
             }
 
-            if !fused {
+            // 2. Fund.
+            self.fund(
+                scheme,
+                t,
+                econ,
+                wage,
+                &start,
+                &own,
+                &mut fund,
+                &mut summary,
+                rows,
+            );
+
+            if self.plan == Plan::Spec {
                 // 3. Deaths, then service; 4. moves among the living (disability and
                 // exits in the same pass).
                 idx = self.indexation(t, econ);
-                self.deaths_and_service(t, k, idx, wage, &mut awards, &mut ledger);
+                self.deaths_and_service(scheme, t, k, idx, wage, &mut awards, &mut ledger);
             }
-            if china.is_some() && (self.has_exits || m.moves.disability.any_nonzero) {
-                self.china_moves(t);
-            }
+            scheme.moves(m, &mut self.cohorts, t);
 
             // 5. Ageing.
-            if audit {
-                let co = &self.cohorts;
-                for (e, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
-                    e.left += co.window(k, 0, ages)[ages - 1].lane(0)
-                        + co.window(k, 1, ages)[ages - 1].lane(0);
-                }
-            }
-            self.cohorts.age_one_year(ages);
+            self.ageing(&mut ledger);
 
             // 6. Indexation with the weights of year t+1 (old-age pension masses are
             // indexed in step 3's pass over R: nothing enters R in between).
-            let indexed = [(I, I_P, self.has_disabled), (R, R_PIA, china.is_some())];
-            for s in 0..2 {
-                for (state, k, on) in indexed {
-                    if !on {
-                        continue;
-                    }
-                    let (lo, hi) = self.cohorts.live(state, s);
-                    for p in &mut self.cohorts.window_mut(k, s, ages)[lo..hi] {
-                        *p *= idx;
-                    }
-                }
-            }
+            self.index(scheme, idx);
 
             // 7. Retirement with the rules of year t+1.
-            self.retirement(t + 1, wage, &mut awards, &mut ledger);
+            self.retirement(scheme, t + 1, wage, &mut awards, &mut ledger);
 
             // 8. Entrants at the start of t+1.
             self.entrants(t + 1, wage, growth, &mut ledger);
 
-            let balances = each_lane(if china.is_some() {
-                self.cohorts.total(A_IA, ages) + self.cohorts.total(V_IA, ages)
-            } else {
-                z
-            });
-            let [count, amount, basic] = [awards.count, awards.amount, awards.basic].map(each_lane);
-            for l in 0..R::LANES {
-                use metric::*;
-                let row = &mut rows[l][t];
-                row[NEW_PENSIONS] = count[l];
-                row[AVERAGE_FIRST_PENSION] = ratio(amount[l], count[l]);
-                if china.is_some() {
-                    row[IA_CONTRIBUTIONS] = china_year[l].credits;
-                    row[IA_FUND_END] = self.ia_fund[l];
-                    row[IA_BALANCES] = balances[l];
-                    row[IA_IMPLICIT_DEBT] = balances[l] - self.ia_fund[l];
-                    row[BASIC_PENSION_AVG] = ratio(basic[l], count[l]);
-                }
-            }
-            if china.is_some() {
-                if audit {
-                    let cy = &china_year[0];
-                    self.accounts.push(AccountLedger {
-                        start: cy.balances,
-                        interest: cy.interest,
-                        credits: cy.credits,
-                        refunds: self.refunds_now.lane(0),
-                        converted: self.converted.lane(0),
-                        end: balances[0],
-                    });
-                }
-                self.refunds_due = self.refunds_now;
-            }
-            if let Some(book) = self.ledger.as_mut() {
-                let co = &self.cohorts;
-                for (e, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
-                    e.end = co.total(k, ages).lane(0);
-                }
-                book[t] = ledger;
-            }
+            self.record_awards(t, &awards, rows);
+            scheme.end_year(
+                m,
+                &self.cohorts,
+                t,
+                &own,
+                &awards,
+                rows,
+                self.ledger.is_some(),
+            );
+            self.close_ledger(t, ledger);
         }
         summary
+    }
+
+    /// A year's ledger with the start-of-year head counts (when the ledger is on).
+    #[inline(always)]
+    fn open_ledger(&self) -> YearLedger {
+        let mut ledger = YearLedger::default();
+        if self.ledger.is_some() {
+            let ages = self.model.frame.ages();
+            for (e, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
+                e.start = self.cohorts.total(k, ages).lane(0);
+            }
+        }
+        ledger
+    }
+
+    /// Closes a year's ledger with the end-of-year head counts.
+    #[inline(always)]
+    fn close_ledger(&mut self, t: usize, mut ledger: YearLedger) {
+        if let Some(book) = self.ledger.as_mut() {
+            let ages = self.model.frame.ages();
+            for (e, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
+                e.end = self.cohorts.total(k, ages).lane(0);
+            }
+            book[t] = ledger;
+        }
+    }
+
+    /// Step 1's sums on start-of-year stocks, but those the plan has step 3 take.
+    #[inline(always)]
+    fn start_of_year(&self) -> StartSums<R> {
+        let m = self.model;
+        let z = self.zero;
+        let ages = m.frame.ages();
+        let co = &self.cohorts;
+        let mut sums = StartSums::zero(z);
+        if self.plan != (Plan::Fused { actives: true }) {
+            let wrel = &m.contributions.relative_wage;
+            for s in 0..2 {
+                let (lo, hi) = co.live(A, s);
+                let (n, w) = range_sum_dot(z, co.window(A_N, s, ages), &wrel[s * ages..], lo, hi);
+                sums.contributors += n;
+                sums.wage_base += w;
+            }
+        }
+        if self.plan == Plan::Spec {
+            [sums.retired, sums.payouts] = co.total_pair(R_N, R_P, ages);
+        }
+        if self.shape.has_disabled {
+            [sums.disabled, sums.disability_payouts] = co.total_pair(I_N, I_P, ages);
+        }
+        if self.shape.has_vested {
+            sums.vested = co.total(V_N, ages);
+        }
+        sums
+    }
+
+    /// Step 2, lane by lane: contributions, payouts, admin cost and other income, the
+    /// fund's roll-forward, depletion and the path's sums, the automatic adjustments
+    /// triggered by the fund ratio `F_{t+1} / B_t`, and the year's metrics.
+    #[inline(always)]
+    #[allow(clippy::too_many_arguments)]
+    fn fund<S: Scheme<R>>(
+        &mut self,
+        scheme: &mut S,
+        t: usize,
+        econ: &[&EconPath],
+        wage: R,
+        start: &StartSums<R>,
+        own: &[S::Flows; MAX_LANES],
+        fund: &mut [f64; MAX_LANES],
+        summary: &mut [PathSummary; MAX_LANES],
+        rows: &mut [&mut [Row]],
+    ) {
+        let m = self.model;
+        let adj = &m.adjustments;
+        let [wage_l, contributors, wage_base, retired, disabled, vested] = [
+            wage,
+            start.contributors,
+            start.wage_base,
+            start.retired,
+            start.disabled,
+            start.vested,
+        ]
+        .map(each_lane);
+        let pension_mass = each_lane(start.payouts + start.disability_payouts);
+        for l in 0..R::LANES {
+            let rate = match &adj.contribution_step {
+                Some(c) => (m.contributions.rate[t] + self.extra_rate[l])
+                    .min(c.max_rate.max(m.contributions.rate[t])),
+                None => m.contributions.rate[t],
+            };
+            let mut contributions =
+                m.contributions
+                    .collected_from(t, wage_l[l], rate, wage_base[l]);
+            let pension_mass = pension_mass[l];
+            let mut payouts = pension_mass;
+            scheme.pool(&own[l], &mut contributions, &mut payouts);
+            let mut flows = m.fund.flows(t, contributions, payouts);
+            flows.other_income += scheme.other_income(&own[l]);
+
+            let r = econ[l].fund_return[t];
+            let year = m.fund.roll_forward(t, fund[l], &flows, r);
+            fund[l] = year.end;
+            let sm = &mut summary[l];
+            if sm.depletion.is_none() && year.before_subsidy < 0.0 {
+                sm.depletion = Some(t);
+            }
+            if t >= 1 {
+                sm.cumulative_deficit += year.deficit;
+                sm.cumulative_subsidy += year.subsidy;
+                sm.pv_deficits += year.deficit * self.discount[t];
+            }
+            // Automatic adjustments triggered by the fund ratio F_{t+1} / B_t.
+            let low_reserve = |threshold: f64| payouts > 0.0 && year.end < threshold * payouts;
+            if let Some(c) = &adj.contribution_step {
+                if low_reserve(c.threshold) {
+                    self.extra_rate[l] += c.step;
+                }
+            }
+            self.brake[l] = adj
+                .indexation_brake
+                .is_some_and(|b| low_reserve(b.threshold));
+            scheme.after_fund(l, &own[l], r);
+            let pensioners = retired[l] + disabled[l];
+            let average_pension = ratio(pension_mass, pensioners);
+            use metric::*;
+            let row = &mut rows[l][t];
+            row[CONTRIBUTORS] = contributors[l];
+            row[PENSIONERS] = pensioners;
+            row[DEPENDENCY_RATIO] = ratio(pensioners, contributors[l]);
+            row[AVERAGE_WAGE] = wage_l[l];
+            row[AVERAGE_PENSION] = average_pension;
+            row[REPLACEMENT_RATIO] = ratio(average_pension, wage_l[l]);
+            row[CONTRIBUTIONS] = contributions;
+            row[PAYOUTS] = payouts;
+            row[ADMIN] = flows.admin;
+            row[DEFICIT] = year.deficit;
+            row[SUBSIDY] = year.subsidy;
+            row[FUND_END] = year.end;
+            row[CUMULATIVE_DEFICIT] = sm.cumulative_deficit;
+            row[VESTED] = vested[l];
+            row[DISABLED] = disabled[l];
+            row[OTHER_INCOME] = flows.other_income;
+        }
+    }
+
+    /// Step 5: everyone a year older (the last age leaves, in the ledger).
+    #[inline(always)]
+    fn ageing(&mut self, ledger: &mut YearLedger) {
+        let ages = self.model.frame.ages();
+        if self.ledger.is_some() {
+            let co = &self.cohorts;
+            for (e, k) in ledger.iter_mut().zip([A_N, V_N, I_N, R_N]) {
+                e.left += co.window(k, 0, ages)[ages - 1].lane(0)
+                    + co.window(k, 1, ages)[ages - 1].lane(0);
+            }
+        }
+        self.cohorts.age_one_year(ages);
+    }
+
+    /// Step 6: disability pension masses (and the scheme's own) indexed by `idx`.
+    #[inline(always)]
+    fn index<S: Scheme<R>>(&mut self, scheme: &S, idx: R) {
+        let ages = self.model.frame.ages();
+        for s in 0..2 {
+            if self.shape.has_disabled {
+                let (lo, hi) = self.cohorts.live(I, s);
+                for p in &mut self.cohorts.window_mut(I_P, s, ages)[lo..hi] {
+                    *p *= idx;
+                }
+            }
+            scheme.index(&mut self.cohorts, s, ages, idx);
+        }
+    }
+
+    /// The year's new pensions into each lane's row.
+    #[inline(always)]
+    fn record_awards(&self, t: usize, awards: &Awards<R>, rows: &mut [&mut [Row]]) {
+        let [count, amount] = [awards.count, awards.amount].map(each_lane);
+        for l in 0..R::LANES {
+            let row = &mut rows[l][t];
+            row[metric::NEW_PENSIONS] = count[l];
+            row[metric::AVERAGE_FIRST_PENSION] = ratio(amount[l], count[l]);
+        }
     }
 
     /// The indexation of step 6 (`1 + rise`), with the weights of year t+1; the brake
@@ -662,123 +768,16 @@ impl<'m, R: Real> Projector<'m, R> {
         })
     }
 
-    /// China's rules, step 1: contribution bases, credits to the accounts (with a year's
-    /// interest on their balances), the split of employee contributions between the
-    /// pooled fund and the individual-account fund, the central transfer, and who pays
-    /// account pensions and last year's refunds (the account fund pays its funded share
-    /// `φ = F_IA / Σ balances`, capped at 1; `φ = f_t` when no balances exist).
-    #[inline(always)]
-    fn china_flows(
-        &mut self,
-        ch: &ChinaRules,
-        t: usize,
-        wage: R,
-        growth: R,
-    ) -> [ChinaYear; MAX_LANES] {
-        let m = self.model;
-        let z = self.zero;
-        let ages = m.frame.ages();
-        let wrel = &m.contributions.relative_wage;
-        let previous = each_lane(z.splat(1.0) / (z.splat(1.0) + growth));
-        for (b, w) in self.base_rel.iter_mut().zip(wrel) {
-            *b = z.from_fn(|l| ch.relative_base(t, *w, previous[l]));
-        }
-        let k = m.contributions.collection_rate[t];
-        let credit_rate = z.splat(ch.employee_rate[t]) * z.splat(k) * wage;
-        let interest = z.splat(1.0 + ch.crediting_rate[t]);
-        let co = &mut self.cohorts;
-        let balances = each_lane(co.total(A_IA, ages) + co.total(V_IA, ages));
-        let mut declared = z;
-        for s in 0..2 {
-            let (lo, hi) = co.live(A, s);
-            let base = &self.base_rel[s * ages..(s + 1) * ages];
-            declared += range_dot_lanes(z, co.window(A_N, s, ages), base, lo, hi);
-            let [an, acc] = co.windows_mut([A_N, A_IA], s, ages);
-            for x in lo..hi {
-                acc[x] = acc[x] * interest + an[x] * credit_rate * base[x];
-            }
-            let (lo, hi) = co.live(V, s);
-            for a in &mut co.window_mut(V_IA, s, ages)[lo..hi] {
-                *a *= interest;
-            }
-        }
-        let funded = ch.funded_share[t];
-        let account_pensions = each_lane(co.total(R_PIA, ages));
-        let (wage, declared, refunds_due) = (
-            each_lane(wage),
-            each_lane(declared),
-            each_lane(self.refunds_due),
-        );
-        std::array::from_fn(|l| {
-            if l >= R::LANES {
-                return ChinaYear::default();
-            }
-            let declared = wage[l] * declared[l];
-            let employee = ch.employee_rate[t] * k * declared;
-            let phi = if balances[l] > 0.0 {
-                (self.ia_fund[l] / balances[l]).clamp(0.0, 1.0)
-            } else {
-                funded
-            };
-            ChinaYear {
-                balances: balances[l],
-                interest: balances[l] * ch.crediting_rate[t],
-                pooled_contributions: ch.employer_rate[t] * k * declared
-                    + (1.0 - funded) * employee,
-                credits: employee,
-                invested: funded * employee,
-                transfer: ch.central_transfer[t] * declared,
-                account_pensions_from_fund: phi * account_pensions[l],
-                refunds_from_fund: phi * refunds_due[l],
-                refunds_from_pool: (1.0 - phi) * refunds_due[l],
-            }
-        })
-    }
-
-    /// China's rules, step 4: account balances and deemed years move with their members
-    /// (`A ← A (1 − δ − ℓ) + η V`, `V ← V (1 − η) + v ℓ A`); the accounts of the disabled
-    /// and of leavers who keep no rights are refunded.
-    #[inline(always)]
-    fn china_moves(&mut self, t: usize) {
-        let m = self.model;
-        let (ages, cells) = (m.frame.ages(), m.frame.cells());
-        let mv = &m.moves;
-        let vesting = mv.vesting_share[t];
-        let with_disability = self.has_disabled && mv.disability.any_nonzero;
-        for s in 0..2 {
-            let range = s * ages..(s + 1) * ages;
-            let delta = &mv.disability.year(t, cells)[range.clone()];
-            let ell = &mv.exit.year(t, cells)[range.clone()];
-            let eta = &mv.reentry.year(t, cells)[range];
-            let co = &mut self.cohorts;
-            let [a_acc, a_d, v_acc, v_d] = co.windows_mut([A_IA, A_D, V_IA, V_D], s, ages);
-            let z = self.zero;
-            let mut refunds = z;
-            for x in 0..ages {
-                let d = if with_disability { delta[x] } else { 0.0 };
-                let (l, e) = (ell[x], eta[x]);
-                let stay = z.splat(1.0 - d - l);
-                let (refund, to_v) = (z.splat(d + (1.0 - vesting) * l), z.splat(vesting * l));
-                let (e, keep) = (z.splat(e), z.splat(1.0 - e));
-                let (a0, a1, v0, v1) = (a_acc[x], a_d[x], v_acc[x], v_d[x]);
-                refunds += refund * a0;
-                a_acc[x] = a0 * stay + e * v0;
-                a_d[x] = a1 * stay + e * v1;
-                v_acc[x] = v0 * keep + to_v * a0;
-                v_d[x] = v1 * keep + to_v * a1;
-            }
-            self.refunds_now += refunds;
-        }
-    }
-
     /// Step 3: survival factors on every mass, then a year of service for surviving
     /// actives; old-age pension masses are also multiplied by the indexation factor `idx`
     /// of step 6 (the same two multiplications, in the same order, as two passes).
     /// Returns step 1's start-of-year sums of R, and of A where [`Self::members`] takes
     /// them (see [`StartSums`]), read from each cell before it is updated.
     #[inline(always)]
-    fn deaths_and_service(
+    #[allow(clippy::too_many_arguments)]
+    fn deaths_and_service<S: Scheme<R>>(
         &mut self,
+        scheme: &mut S,
         t: usize,
         k: R,
         idx: R,
@@ -790,14 +789,7 @@ impl<'m, R: Real> Projector<'m, R> {
         let z = self.zero;
         let ages = m.frame.ages();
         let audit = self.ledger.is_some();
-        self.refunds_now = z;
-        self.converted = z;
-        let mut sums = StartSums {
-            retired: z,
-            payouts: z,
-            contributors: z,
-            wage_base: z,
-        };
+        let mut sums = StartSums::zero(z);
         for (f, b) in self.factors.iter_mut().zip(&m.mortality.beta_values) {
             *f = k.map(|k| if k == 0.0 { 1.0 } else { (b * k).exp() });
         }
@@ -833,7 +825,7 @@ impl<'m, R: Real> Projector<'m, R> {
                     ledger[e].deaths +=
                         range_dot_lanes(z, co.window(k, s, ages), q, 0, ages).lane(0);
                 }
-                if self.has_disabled {
+                if self.shape.has_disabled {
                     ledger[2].deaths += co
                         .window(I_N, s, ages)
                         .iter()
@@ -842,20 +834,7 @@ impl<'m, R: Real> Projector<'m, R> {
                         .sum::<f64>();
                 }
             }
-            if m.china.is_some() {
-                // Accounts of members who die are paid to their heirs (next year).
-                for (k, state) in [(A_IA, A), (V_IA, V)] {
-                    let (lo, hi) = co.live(state, s);
-                    self.refunds_now += range_dot_lanes(z, co.window(k, s, ages), q, lo, hi);
-                }
-                let one = z.splat(1.0);
-                for (k, state) in [(A_IA, A), (A_D, A), (V_IA, V), (V_D, V), (R_PIA, R)] {
-                    let (lo, hi) = co.live(state, s);
-                    for (v, q) in co.window_mut(k, s, ages)[lo..hi].iter_mut().zip(&q[lo..hi]) {
-                        *v *= one - *q;
-                    }
-                }
-            }
+            scheme.deaths(m, co, s, q);
             let (lo, hi) = co.live(R, s);
             let [rn, rp] = co.windows_mut([R_N, R_P], s, ages);
             let one = z.splat(1.0);
@@ -874,7 +853,7 @@ impl<'m, R: Real> Projector<'m, R> {
             sums.retired += n;
             sums.payouts += p;
             // Actives, vested members and the disabled: deaths, service, disability, exits.
-            let [n, w] = self.members(t, s, wage, awards, ledger);
+            let [n, w] = self.members(scheme, t, s, wage, awards, ledger);
             sums.contributors += n;
             sums.wage_base += w;
         }
@@ -894,8 +873,9 @@ impl<'m, R: Real> Projector<'m, R> {
     /// start-of-year contributors and wage base of sex `s` (`[N, N w_rel]`) when actives
     /// are the only members and carry no records, else zeros.
     #[inline(always)]
-    fn members(
+    fn members<S: Scheme<R>>(
         &mut self,
+        scheme: &S,
         t: usize,
         s: usize,
         wage: R,
@@ -913,9 +893,9 @@ impl<'m, R: Real> Projector<'m, R> {
         let vesting = mv.vesting_share[t];
         let audit = self.ledger.is_some();
         let (records, vested, disabled, exits) = (
-            self.track_records,
-            self.has_vested,
-            self.has_disabled,
+            self.shape.track_records,
+            self.shape.has_vested,
+            self.shape.has_disabled,
             self.has_exits,
         );
         let disabling = disabled && mv.disability.any_nonzero;
@@ -923,9 +903,7 @@ impl<'m, R: Real> Projector<'m, R> {
         let delta = &mv.disability.year(t, cells)[range.clone()];
         let ell = &mv.exit.year(t, cells)[range.clone()];
         let eta = &mv.reentry.year(t, cells)[range.clone()];
-        let wrel = &m.contributions.relative_wage[range.clone()];
-        let base = &self.base_rel[range];
-        let china = m.china.is_some();
+        let wrel = &m.contributions.relative_wage[range];
         let q = &self.q[..];
         let co = &mut self.cohorts;
         let a_live = co.live(A, s);
@@ -978,7 +956,7 @@ impl<'m, R: Real> Projector<'m, R> {
             let mut a0 = an[x] * p;
             let (mut a1, mut a2) = (z, z);
             if records {
-                let wr = if china { base[x] } else { z.splat(wrel[x]) };
+                let wr = scheme.accrual(z, s * ages + x, wrel[x]);
                 a1 = asv[x] * p + a0;
                 a2 = aw[x] * p + a0 * wr;
             }
@@ -1078,22 +1056,20 @@ impl<'m, R: Real> Projector<'m, R> {
     /// Step 7: retirement of actives and vested members and disability conversion, with
     /// the rules of year index `t1` (= t+1) and the wage `W_t`; ages are after ageing.
     #[inline(always)]
-    fn retirement(&mut self, t1: usize, wage: R, awards: &mut Awards<R>, ledger: &mut YearLedger) {
+    fn retirement<S: Scheme<R>>(
+        &mut self,
+        scheme: &mut S,
+        t1: usize,
+        wage: R,
+        awards: &mut Awards<R>,
+        ledger: &mut YearLedger,
+    ) {
         let m = self.model;
         let ages = m.frame.ages();
         let cells = m.frame.cells();
         let b = &m.benefits;
-        let shape = Shape {
-            has_vested: self.has_vested,
-            has_disabled: self.has_disabled,
-            track_records: self.track_records,
-        };
-        let mut books = Books {
-            awards,
-            ledger,
-            refunds: &mut self.refunds_now,
-            converted: &mut self.converted,
-        };
+        let shape = self.shape;
+        let mut books = Books { awards, ledger };
         for s in 0..2 {
             let scheduled = whole_age(m.retirement.age[s][t1]);
             match &m.adjustments.retirement_age {
@@ -1111,7 +1087,8 @@ impl<'m, R: Real> Projector<'m, R> {
                         vested_rate: Same(&self.vested_retire_rate[range.clone()]),
                         factor: Same(&self.start_factor[range]),
                     };
-                    sex.retire(&mut self.cohorts, &mut books);
+                    scheme.retire(&sex, &mut self.cohorts, &mut books);
+                    sex.convert_disabled(&mut self.cohorts, &mut books);
                 }
                 Some(link) => {
                     // RA follows life expectancy at 60 on each path, to the nearest
@@ -1152,7 +1129,8 @@ impl<'m, R: Real> Projector<'m, R> {
                         vested_rate: &self.dyn_vrate[..],
                         factor: &self.dyn_factor[..],
                     };
-                    sex.retire(&mut self.cohorts, &mut books);
+                    scheme.retire(&sex, &mut self.cohorts, &mut books);
+                    sex.convert_disabled(&mut self.cohorts, &mut books);
                 }
             }
         }
@@ -1209,14 +1187,40 @@ impl<'m, R: Real> Projector<'m, R> {
     }
 }
 
-/// Start-of-year sums of step 1 taken by step 3's passes, by lane: old-age pensioners
-/// and their pensions, contributors and their wage base (those two only where actives
-/// are the only members and carry no records; zero otherwise).
+/// Step 1's sums on start-of-year stocks, by lane: contributors and their wage base,
+/// old-age pensioners and their pensions, the disabled and their pensions, vested
+/// members. Under a fused plan step 3's passes take some of them ([`Plan::Fused`]).
 struct StartSums<R> {
-    retired: R,
-    payouts: R,
     contributors: R,
     wage_base: R,
+    retired: R,
+    payouts: R,
+    disabled: R,
+    disability_payouts: R,
+    vested: R,
+}
+
+impl<R: Real> StartSums<R> {
+    fn zero(z: R) -> Self {
+        StartSums {
+            contributors: z,
+            wage_base: z,
+            retired: z,
+            payouts: z,
+            disabled: z,
+            disability_payouts: z,
+            vested: z,
+        }
+    }
+
+    /// The sums step 3's passes took: those of R, and of A with `actives`.
+    #[inline(always)]
+    fn take(&mut self, passes: StartSums<R>, actives: bool) {
+        [self.retired, self.payouts] = [passes.retired, passes.payouts];
+        if actives {
+            [self.contributors, self.wage_base] = [passes.contributors, passes.wage_base];
+        }
+    }
 }
 
 /// Step 3 for old-age pensioners, one age at a time: deaths, and the indexation of the
@@ -1263,215 +1267,17 @@ impl<R: Real> Term<R, 2> for ActiveDeaths<'_, R> {
     }
 }
 
-/// Which masses a projection tracks.
-#[derive(Clone, Copy)]
-struct Shape {
-    has_vested: bool,
-    has_disabled: bool,
-    track_records: bool,
-}
-
-/// Where retirement writes: each lane's awards, the ledger (lane 0), and each lane's
-/// account refunds and conversions (China's rules).
-struct Books<'a, R> {
-    awards: &'a mut Awards<R>,
-    ledger: &'a mut YearLedger,
-    refunds: &'a mut R,
-    converted: &'a mut R,
-}
-
-/// A value by age, the same for every lane or one per lane.
-trait ByAge<R: Real> {
-    fn at(&self, z: R, x: usize) -> R;
-}
-
-/// A value by age that every lane shares.
-struct Same<'a>(&'a [f64]);
-
-impl<R: Real> ByAge<R> for Same<'_> {
-    #[inline(always)]
-    fn at(&self, z: R, x: usize) -> R {
-        z.splat(self.0[x])
-    }
-}
-
-impl<R: Real> ByAge<R> for &[R] {
-    #[inline(always)]
-    fn at(&self, _: R, x: usize) -> R {
-        self[x]
-    }
-}
-
-/// Retirement of one sex in one year: the rules in force (retirement age of each lane,
-/// first age anyone may retire, rates and age adjustment by age).
-struct SexYear<'a, R, T> {
-    m: &'a Model,
-    shape: Shape,
-    s: usize,
-    t1: usize,
-    wage: R,
-    ra: [usize; MAX_LANES],
-    from: usize,
-    rate: T,
-    vested_rate: T,
-    factor: T,
-}
-
 impl<R: Real, T: ByAge<R>> SexYear<'_, R, T> {
+    /// Step 7 for the disabled: at the conversion age (the retirement age unless the
+    /// scenario sets one) disability pensioners become old-age pensioners, pension and
+    /// all.
     #[inline(always)]
-    fn retire(&self, co: &mut Cohorts<R>, books: &mut Books<'_, R>) {
+    fn convert_disabled(&self, co: &mut Cohorts<R>, books: &mut Books<'_, R>) {
         let m = self.m;
         let ages = m.frame.ages();
-        let b = &m.benefits;
-        let (s, t1, wage, from) = (self.s, self.t1, self.wage, self.from);
-        let z = wage.splat(0.0);
-        let Shape {
-            has_vested,
-            has_disabled,
-            track_records,
-        } = self.shape;
-        let wrel = &m.contributions.relative_wage[s * ages..(s + 1) * ages];
-        if let Some(ch) = &m.china {
-            let mut refunds = [0.0; MAX_LANES];
-            let mut converted = [0.0; MAX_LANES];
-            // Added into the year's awards cell by cell (the order of the sums).
-            let (mut count, mut amount, mut basic) = (
-                each_lane(books.awards.count),
-                each_lane(books.awards.amount),
-                each_lane(books.awards.basic),
-            );
-            let wage = each_lane(wage);
-            for (state, k, rates, e) in [
-                (A, [A_N, A_S, A_W, A_IA, A_D], &self.rate, 0),
-                (V, [V_N, V_S, V_W, V_IA, V_D], &self.vested_rate, 1),
-            ] {
-                if state == V && !has_vested {
-                    continue;
-                }
-                let (slo, shi) = co.live(state, s);
-                let lo = from.max(slo).max(1);
-                if lo >= shi {
-                    continue;
-                }
-                let mut cells =
-                    co.windows_mut([k[0], k[1], k[2], k[3], k[4], R_N, R_P, R_PIA], s, ages);
-                for x in lo..shi {
-                    let (rho_x, f_x) = (each_lane(rates.at(z, x)), each_lane(self.factor.at(z, x)));
-                    let [mut n, mut sv, mut w, mut acc, mut dm, mut rn, mut rp, mut rpia] =
-                        std::array::from_fn(|i| each_lane(cells[i][x]));
-                    for l in 0..R::LANES {
-                        let (rho, n0) = (rho_x[l], n[l]);
-                        if rho > 0.0 && n0 > 0.0 {
-                            let service = sv[l] / n0;
-                            let deemed = dm[l] / n0;
-                            let wage_index = if sv[l] > 0.0 {
-                                w[l] / sv[l]
-                            } else {
-                                wrel[x - 1]
-                            };
-                            let account = acc[l] / n0;
-                            let eligible = ch.eligible_share_at(x, service + deemed);
-                            let (pooled, own) = ch.first_pension(
-                                t1, wage[l], service, deemed, wage_index, account, x,
-                            );
-                            let f = f_x[l];
-                            let retiring = rho * n0;
-                            let pensioners = retiring * eligible;
-                            rn[l] += pensioners;
-                            rp[l] += pensioners * (pooled + own) * f;
-                            rpia[l] += pensioners * own * f;
-                            refunds[l] += (retiring - pensioners) * account;
-                            converted[l] += pensioners * account;
-                            count[l] += pensioners;
-                            amount[l] += pensioners * (pooled + own) * f;
-                            basic[l] += pensioners * pooled * f;
-                            if l == 0 {
-                                books.ledger[e].moved_out += pensioners;
-                                books.ledger[e].left += retiring - pensioners;
-                                books.ledger[3].moved_in += pensioners;
-                            }
-                            n[l] = n0 - retiring;
-                            for v in [&mut sv[l], &mut w[l], &mut acc[l], &mut dm[l]] {
-                                *v *= 1.0 - rho;
-                            }
-                        }
-                    }
-                    for (cell, v) in cells.iter_mut().zip([n, sv, w, acc, dm, rn, rp, rpia]) {
-                        cell[x] = z.from_fn(|l| v[l]);
-                    }
-                }
-                co.widen(R, s, (lo, shi));
-                co.trim_top(state, k[0], s, ages);
-            }
-            let v = |a: [f64; MAX_LANES]| z.from_fn(|l| a[l]);
-            *books.refunds += v(refunds);
-            *books.converted += v(converted);
-            books.awards.count = v(count);
-            books.awards.amount = v(amount);
-            books.awards.basic = v(basic);
-        } else {
-            let (alo, ahi) = co.live(A, s);
-            let lo = from.max(alo).max(1);
-            if lo < ahi {
-                // Without records (no vested members), the replacement formula needs
-                // neither service nor wage index: the fast path.
-                let awarded =
-                    if b.formula == crate::benefits::Formula::Replacement && !track_records {
-                        // p = max(rr W w_rel[s,x−1], f W) × adjustment: no records needed.
-                        let rr = z.splat(b.replacement_rate[t1]) * wage;
-                        let floor = z.splat(b.floor[t1]) * wage;
-                        let [an, rn, rp] = co.windows_mut([A_N, R_N, R_P], s, ages);
-                        let (mut count, mut amount) = (z, z);
-                        for x in lo..ahi {
-                            let (rate, f) = (self.rate.at(z, x), self.factor.at(z, x));
-                            let a0 = an[x];
-                            let n = rate * a0;
-                            let p = (rr * z.splat(wrel[x - 1])).max(floor) * f;
-                            rn[x] += n;
-                            rp[x] += n * p;
-                            an[x] = a0 - n;
-                            count += n;
-                            amount += n * p;
-                        }
-                        awards_of(count, amount)
-                    } else {
-                        let cells = co.windows_mut([A_N, A_S, A_W, R_N, R_P], s, ages);
-                        retire_cells(
-                            b,
-                            t1,
-                            wage,
-                            (lo, ahi),
-                            &self.rate,
-                            &self.factor,
-                            wrel,
-                            cells,
-                        )
-                    };
-                books.add(awarded, 0);
-                co.widen(R, s, (lo, ahi));
-                co.trim_top(A, A_N, s, ages);
-            }
-            if has_vested {
-                let (vlo, vhi) = co.live(V, s);
-                let lo = from.max(vlo).max(1);
-                if lo < vhi {
-                    let cells = co.windows_mut([V_N, V_S, V_W, R_N, R_P], s, ages);
-                    let awarded = retire_cells(
-                        b,
-                        t1,
-                        wage,
-                        (lo, vhi),
-                        &self.vested_rate,
-                        &self.factor,
-                        wrel,
-                        cells,
-                    );
-                    books.add(awarded, 1);
-                    co.widen(R, s, (lo, vhi));
-                    co.trim_top(V, V_N, s, ages);
-                }
-            }
-        }
+        let (s, t1) = (self.s, self.t1);
+        let z = self.wage.splat(0.0);
+        let has_disabled = self.shape.has_disabled;
         if has_disabled {
             let conversion = match &m.moves.conversion_age {
                 Some(a) => [whole_age(a[s][t1]); MAX_LANES],
@@ -1502,62 +1308,6 @@ impl<R: Real, T: ByAge<R>> SexYear<'_, R, T> {
                 co.trim_top(I, I_N, s, ages);
             }
         }
-    }
-}
-
-impl<R: Real> Books<'_, R> {
-    /// Adds retirements from state `e` (0: actives, 1: vested) into R.
-    #[inline(always)]
-    fn add(&mut self, awarded: Awards<R>, e: usize) {
-        self.awards.add(&awarded);
-        self.ledger[e].moved_out += awarded.count.lane(0);
-        self.ledger[3].moved_in += awarded.count.lane(0);
-    }
-}
-
-/// Retirement of the share `rate[x]` of member cells (`[N, S, Ω]` of A or V, then R's
-/// `[N, P]`) at ages `lo..hi` into R, with first pensions by the scenario's formula of
-/// year index `t1`, the wage `W_t`, `w_rel[s,x−1]` and the age adjustment `factor[x]`.
-#[allow(clippy::too_many_arguments)]
-#[inline(always)]
-fn retire_cells<R: Real, T: ByAge<R>>(
-    b: &crate::benefits::BenefitRules,
-    t1: usize,
-    wage: R,
-    (lo, hi): (usize, usize),
-    rate: &T,
-    factor: &T,
-    wrel: &[f64],
-    [n, sv, w, rn, rp]: [&mut [R]; 5],
-) -> Awards<R> {
-    let z = wage.splat(0.0);
-    let one = z.splat(1.0);
-    let (mut count, mut amount) = (z, z);
-    let rules = b.year(t1);
-    for x in lo..hi {
-        let (rho, f) = (rate.at(z, x), factor.at(z, x));
-        let (n0, s0, w0) = (n[x], sv[x], w[x]);
-        let retiring = rho * n0;
-        let pm = rules.pension_masses(wage, n0, s0, w0, wrel[x - 1]);
-        let mass = rho * f * pm;
-        rn[x] += retiring;
-        rp[x] += mass;
-        n[x] = n0 - retiring;
-        sv[x] = s0 * (one - rho);
-        w[x] = w0 * (one - rho);
-        count += retiring;
-        amount += mass;
-    }
-    awards_of(count, amount)
-}
-
-/// Awards of each lane from its count and amount.
-#[inline(always)]
-fn awards_of<R: Real>(count: R, amount: R) -> Awards<R> {
-    Awards {
-        count,
-        amount,
-        basic: count.splat(0.0),
     }
 }
 
@@ -1593,7 +1343,7 @@ fn sex_share(male_share: f64, s: usize) -> f64 {
 }
 
 #[inline]
-fn ratio(a: f64, b: f64) -> f64 {
+pub(crate) fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 {
         a / b
     } else {
@@ -1603,62 +1353,14 @@ fn ratio(a: f64, b: f64) -> f64 {
 
 /// Every lane of a cell, in an array (lanes past `R::LANES` are 0).
 #[inline(always)]
-fn each_lane<R: Real>(v: R) -> [f64; MAX_LANES] {
+pub(crate) fn each_lane<R: Real>(v: R) -> [f64; MAX_LANES] {
     let mut out = [0.0; MAX_LANES];
     v.write(&mut out);
     out
 }
 
-/// China's rules: a year's flows between members, the pooled fund and the
-/// individual-account fund (currency unit).
-#[derive(Default, Clone, Copy)]
-struct ChinaYear {
-    /// Account balances at the start of the year, and the year's interest on them.
-    balances: f64,
-    interest: f64,
-    /// Employer contributions and the unfunded share of employee contributions.
-    pooled_contributions: f64,
-    /// Employee contributions credited to accounts.
-    credits: f64,
-    /// The funded share of them, invested in the account fund.
-    invested: f64,
-    /// Central adjustment transfer into the pooled fund (other income).
-    transfer: f64,
-    /// Account pensions and refunds paid by the account fund, and refunds paid by the
-    /// pooled fund (the unfunded share).
-    account_pensions_from_fund: f64,
-    refunds_from_fund: f64,
-    refunds_from_pool: f64,
-}
-
-/// New pensions awarded in a year, one lane per path: count and total first pension.
-#[derive(Clone, Copy)]
-struct Awards<R> {
-    count: R,
-    amount: R,
-    /// China's rules: the basic + transitional part of `amount`.
-    basic: R,
-}
-
-impl<R: Real> Awards<R> {
-    fn new(zero: R) -> Self {
-        Awards {
-            count: zero,
-            amount: zero,
-            basic: zero,
-        }
-    }
-
-    #[inline(always)]
-    fn add(&mut self, other: &Awards<R>) {
-        self.count += other.count;
-        self.amount += other.amount;
-        self.basic += other.basic;
-    }
-}
-
 /// The year loop of [`Projector::run_lanes`] as a [`Kernel`], to be compiled for the
-/// lane type's instruction set.
+/// lane type's instruction set; the scheme is matched once, outside the loop.
 struct Project<'a, 'e, 'r, 'm, R: Real> {
     projector: &'a mut Projector<'m, R>,
     econ: &'a [&'e EconPath],
@@ -1669,6 +1371,10 @@ impl<R: Real> Kernel for Project<'_, '_, '_, '_, R> {
     type Output = [PathSummary; MAX_LANES];
     #[inline(always)]
     fn run(self) -> Self::Output {
-        self.projector.project(self.econ, self.rows)
+        let Projector { core, scheme } = self.projector;
+        match scheme {
+            Schemes::Basic(s) => core.project(s, self.econ, self.rows),
+            Schemes::China(s) => core.project(s, self.econ, self.rows),
+        }
     }
 }
