@@ -19,6 +19,7 @@ pub mod error;
 pub mod export;
 pub mod fund;
 pub mod measure;
+pub mod metrics;
 pub mod model;
 pub mod montecarlo;
 pub mod mortality;
