@@ -165,7 +165,7 @@ macro_rules! registry {
         ];
 
         /// Index of each yearly metric in a [`Row`](crate::projection::Row): its position
-        /// in [`METRICS`](super::METRICS).
+        /// in [`METRICS`](crate::metrics::METRICS).
         pub mod metric {
             $( $(#[doc = $doc])+ pub const $name: usize = super::index_of($key); )*
 
