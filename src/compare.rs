@@ -353,3 +353,27 @@ pub fn compare(
         summary,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_compared_measure_of_the_registry_has_a_value() {
+        let mut row = [0.0; crate::metrics::N_METRICS];
+        row[metric::DEPENDENCY_RATIO] = 0.5;
+        let s = PathSummary {
+            depletion: Some(3),
+            ..PathSummary::default()
+        };
+        for key in PATH_MEASURES[N_PATH_MEASURES..]
+            .iter()
+            .chain(&CHINA_MEASURES)
+        {
+            compared_value(key, &row, &s);
+        }
+        assert_eq!(compared_value("dependency_ratio_horizon", &row, &s), 0.5);
+        assert_eq!(compared_value("depleted_by_horizon", &row, &s), 1.0);
+        assert_eq!(PATH_MEASURES[DEPLETED_BY_HORIZON], "depleted_by_horizon");
+    }
+}
