@@ -7,31 +7,48 @@
 
 use crate::aggregate::Summary;
 use crate::economy::SHOCKS_PER_YEAR;
+use crate::metrics::{metric, position, N_PATH_MEASURES};
 use crate::model::Model;
-use crate::montecarlo::{self, LaneRunner, PathFn};
-use crate::projection::metric;
+use crate::montecarlo::{self, path_measures, LaneRunner, PathFn};
 use crate::projection::{PathSummary, Row};
 use crate::simd::Isa;
 
 /// Per-path measures of each scenario, in this order, then one indicator
-/// "depleted by year" for each marked year.
-pub const PATH_MEASURES: [&str; 6] = [
-    "cumulative_deficit",
-    "cumulative_subsidy",
-    "pv_deficits",
-    "dependency_ratio_horizon",
-    "replacement_ratio_horizon",
-    "depleted_by_horizon",
-];
+/// "depleted by year" for each marked year (from the registry).
+pub use crate::metrics::COMPARED_MEASURES as PATH_MEASURES;
+
+/// Extra per-path measures when a scenario uses China's rules (after the marked years;
+/// from the registry).
+pub use crate::metrics::COMPARED_CHINA_MEASURES as CHINA_MEASURES;
+
+/// Position of the indicator "depleted by the horizon" among [`PATH_MEASURES`]: its mean
+/// is the line `p_depleted_by(yH)`, not a `_mean` line.
+const DEPLETED_BY_HORIZON: usize = position(&PATH_MEASURES, "depleted_by_horizon");
+
+/// A compared measure (one of [`PATH_MEASURES`] after the per-path ones, or of
+/// [`CHINA_MEASURES`]) of a path from its last row and its summary.
+fn compared_value(key: &str, last: &Row, s: &PathSummary) -> f64 {
+    match key {
+        "dependency_ratio_horizon" => last[metric::DEPENDENCY_RATIO],
+        "replacement_ratio_horizon" => last[metric::REPLACEMENT_RATIO],
+        "depleted_by_horizon" => {
+            if s.depletion.is_some() {
+                1.0
+            } else {
+                0.0
+            }
+        }
+        "ia_fund_end_horizon" => last[metric::IA_FUND_END],
+        "ia_implicit_debt_horizon" => last[metric::IA_IMPLICIT_DEBT],
+        _ => unreachable!("the compared measure `{key}` of the registry has no value"),
+    }
+}
 
 /// A scenario of a comparison.
 pub struct Entry<'m> {
     pub name: String,
     pub model: &'m Model,
 }
-
-/// Extra per-path measures when a scenario uses China's rules (after the marked years).
-pub const CHINA_MEASURES: [&str; 2] = ["ia_fund_end_horizon", "ia_implicit_debt_horizon"];
 
 struct Paired<'a, 'm> {
     entries: &'a [Entry<'m>],
@@ -136,22 +153,22 @@ impl<'a, 'm> PathFn for Paired<'a, 'm> {
 impl Paired<'_, '_> {
     /// A path's measures in one scenario from its last row and its summary.
     fn measures(&self, row: &Row, s: &PathSummary, out: &mut [f64]) {
-        out[0] = row[metric::CUMULATIVE_DEFICIT];
-        out[1] = s.cumulative_subsidy;
-        out[2] = s.pv_deficits;
-        out[3] = row[metric::DEPENDENCY_RATIO];
-        out[4] = row[metric::REPLACEMENT_RATIO];
-        out[5] = if s.depletion.is_some() { 1.0 } else { 0.0 };
+        out[..N_PATH_MEASURES].copy_from_slice(&path_measures(row, s));
+        for (j, key) in PATH_MEASURES.iter().enumerate().skip(N_PATH_MEASURES) {
+            out[j] = compared_value(key, row, s);
+        }
+        let marked = PATH_MEASURES.len();
         for (j, &year) in self.marked.iter().enumerate() {
-            out[6 + j] = match s.depletion {
+            out[marked + j] = match s.depletion {
                 Some(t) if t <= year => 1.0,
                 _ => 0.0,
             };
         }
         if self.china {
-            let j = 6 + self.marked.len();
-            out[j] = row[metric::IA_FUND_END];
-            out[j + 1] = row[metric::IA_IMPLICIT_DEBT];
+            let china = marked + self.marked.len();
+            for (j, key) in CHINA_MEASURES.iter().enumerate() {
+                out[china + j] = compared_value(key, row, s);
+            }
         }
     }
 }
@@ -302,15 +319,19 @@ pub fn compare(
             });
             (value, diff)
         };
-        let (v, d) = mean_line(5);
+        let (v, d) = mean_line(DEPLETED_BY_HORIZON);
         push(format!("p_depleted_by({})", frame.horizon), Some(v), d);
         for (j, y) in years.iter().enumerate() {
-            let (v, d) = mean_line(6 + j);
+            let (v, d) = mean_line(PATH_MEASURES.len() + j);
             push(format!("p_depleted_by({y})"), Some(v), d);
         }
-        for (j, name) in PATH_MEASURES[..5].iter().enumerate() {
+        for (j, name) in PATH_MEASURES.iter().enumerate() {
+            if j == DEPLETED_BY_HORIZON {
+                continue;
+            }
             let (v, d) = mean_line(j);
             push(format!("{name}_mean"), Some(v), d);
+            // Quantiles of the sums of flows: cumulative deficit and subsidy.
             if j < 2 {
                 let p95 = stat(g * k + j, 9);
                 let diff = (g > 0).then(|| (p95 - stat(j, 9), f64::NAN, f64::NAN));
@@ -319,7 +340,7 @@ pub fn compare(
         }
         if f.china {
             for (j, name) in CHINA_MEASURES.iter().enumerate() {
-                let (v, d) = mean_line(6 + years.len() + j);
+                let (v, d) = mean_line(PATH_MEASURES.len() + years.len() + j);
                 push(format!("{name}_mean"), Some(v), d);
             }
         }
@@ -331,4 +352,28 @@ pub fn compare(
         lines,
         summary,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_compared_measure_of_the_registry_has_a_value() {
+        let mut row = [0.0; crate::metrics::N_METRICS];
+        row[metric::DEPENDENCY_RATIO] = 0.5;
+        let s = PathSummary {
+            depletion: Some(3),
+            ..PathSummary::default()
+        };
+        for key in PATH_MEASURES[N_PATH_MEASURES..]
+            .iter()
+            .chain(&CHINA_MEASURES)
+        {
+            compared_value(key, &row, &s);
+        }
+        assert_eq!(compared_value("dependency_ratio_horizon", &row, &s), 0.5);
+        assert_eq!(compared_value("depleted_by_horizon", &row, &s), 1.0);
+        assert_eq!(PATH_MEASURES[DEPLETED_BY_HORIZON], "depleted_by_horizon");
+    }
 }

@@ -8,8 +8,9 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
+use crate::metrics::{metric, METRICS, PATH_MEASURES};
 use crate::model::Model;
-use crate::projection::{metric, Row, METRICS};
+use crate::projection::Row;
 
 /// Writes `bytes` to `path` through a temporary file and a rename.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -70,7 +71,6 @@ pub fn check_summary(
     summary: &crate::aggregate::Summary,
 ) -> Result<(), ExportError> {
     use crate::aggregate::STATS;
-    use crate::montecarlo::PATH_MEASURES;
     let k = metric_count(model);
     let years = model.frame.years();
     let yearly = (0..years).flat_map(|t| (0..k).map(move |m| (t, METRICS[m], t * k + m)));
@@ -123,7 +123,7 @@ pub fn num(x: f64) -> String {
 /// Columns a model's results have: MODEL.md's metrics, plus the individual-account
 /// metrics under China's rules.
 pub fn metric_count(model: &Model) -> usize {
-    crate::projection::metrics_of(model)
+    crate::metrics::metrics_of(model)
 }
 
 /// `deterministic.csv`: `year` then every metric, one row per year.
@@ -271,7 +271,6 @@ pub struct RunInfo<'a> {
 /// `run.json`: the audit trail of a Monte Carlo run.
 pub fn run_json(model: &Model, info: &RunInfo, summary: &crate::aggregate::Summary) -> String {
     use crate::aggregate::STATS;
-    use crate::montecarlo::PATH_MEASURES;
     let years = model.frame.years();
     let base = years * metric_count(model);
     let mut measures = serde_json::Map::new();

@@ -3,6 +3,7 @@
 //! A scenario file ([`scenario`]) becomes a [`model::Model`]; the [`projection`] runs its
 //! years in MODEL.md's order for one path of the [`economy`]; [`montecarlo`] runs many
 //! paths in parallel and [`aggregate`] summarises them; [`export`] writes the results.
+//! [`metrics`] is the one table of what is reported: names, units, scopes.
 
 #![deny(unsafe_code)]
 
@@ -19,6 +20,7 @@ pub mod error;
 pub mod export;
 pub mod fund;
 pub mod measure;
+pub mod metrics;
 pub mod model;
 pub mod montecarlo;
 pub mod mortality;

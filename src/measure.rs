@@ -3,9 +3,9 @@
 //! Takes a model (and Monte Carlo options where the measure needs paths); gives the
 //! measure's value and its Monte Carlo standard error. Used by `solve` and `sensitivity`.
 
+use crate::metrics::{metrics_of, position, PATH_MEASURES};
 use crate::model::Model;
-use crate::montecarlo::{self, Options, PATH_MEASURES};
-use crate::projection::{metric, metrics_of};
+use crate::montecarlo::{self, Options};
 
 /// Why a measure or target cannot be read or evaluated.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
@@ -52,42 +52,70 @@ pub enum Measure {
     PvDeficits,
 }
 
-/// Names accepted on the command line.
-pub const MEASURE_NAMES: [&str; 5] = [
-    "depletion_year",
-    "p_depleted_by(YEAR)",
-    "cumulative_deficit",
-    "cumulative_subsidy",
-    "pv_deficits",
-];
+/// Names accepted on the command line (from the registry: its scenario measures, then
+/// its per-path measures; `(YEAR)`: the measure takes a year).
+pub use crate::metrics::MEASURE_NAMES;
 
 impl Measure {
-    pub fn parse(text: &str) -> Result<Measure, MeasureError> {
-        let t = text.trim();
-        if let Some(rest) = t.strip_prefix("p_depleted_by(") {
-            let year = rest
-                .strip_suffix(')')
-                .and_then(|y| y.trim().parse::<i32>().ok())
-                .ok_or_else(|| MeasureError::BadYear { text: t.into() })?;
-            return Ok(Measure::PDepletedBy(year));
-        }
-        match t {
-            "depletion_year" => Ok(Measure::DepletionYear),
-            "cumulative_deficit" => Ok(Measure::CumulativeDeficit),
-            "cumulative_subsidy" => Ok(Measure::CumulativeSubsidy),
-            "pv_deficits" => Ok(Measure::PvDeficits),
-            _ => Err(MeasureError::Unknown { text: t.into() }),
+    /// The measure of a registry key, with its year for a key ending in `(YEAR)`.
+    fn of_key(key: &str, year: i32) -> Measure {
+        match key {
+            "depletion_year" => Measure::DepletionYear,
+            "p_depleted_by(YEAR)" => Measure::PDepletedBy(year),
+            "cumulative_deficit" => Measure::CumulativeDeficit,
+            "cumulative_subsidy" => Measure::CumulativeSubsidy,
+            "pv_deficits" => Measure::PvDeficits,
+            _ => unreachable!("the measure `{key}` of the registry has no variant"),
         }
     }
 
+    /// The measure's key in the registry ([`MEASURE_NAMES`]).
+    pub fn key(&self) -> &'static str {
+        // Looked up at compile time: a key missing from the registry fails the build.
+        macro_rules! key {
+            ($k:literal) => {
+                const { MEASURE_NAMES[position(&MEASURE_NAMES, $k)] }
+            };
+        }
+        match self {
+            Measure::DepletionYear => key!("depletion_year"),
+            Measure::PDepletedBy(_) => key!("p_depleted_by(YEAR)"),
+            Measure::CumulativeDeficit => key!("cumulative_deficit"),
+            Measure::CumulativeSubsidy => key!("cumulative_subsidy"),
+            Measure::PvDeficits => key!("pv_deficits"),
+        }
+    }
+
+    /// Reads one of [`MEASURE_NAMES`], `YEAR` written as a year.
+    pub fn parse(text: &str) -> Result<Measure, MeasureError> {
+        let t = text.trim();
+        for key in MEASURE_NAMES {
+            if let Some(prefix) = key.strip_suffix("YEAR)") {
+                if let Some(rest) = t.strip_prefix(prefix) {
+                    let year = rest
+                        .strip_suffix(')')
+                        .and_then(|y| y.trim().parse::<i32>().ok())
+                        .ok_or_else(|| MeasureError::BadYear { text: t.into() })?;
+                    return Ok(Measure::of_key(key, year));
+                }
+            } else if t == key {
+                return Ok(Measure::of_key(key, 0));
+            }
+        }
+        Err(MeasureError::Unknown { text: t.into() })
+    }
+
+    /// The measure as written on the command line (its year in place of `YEAR`).
     pub fn name(&self) -> String {
         match self {
-            Measure::DepletionYear => "depletion_year".into(),
-            Measure::PDepletedBy(y) => format!("p_depleted_by({y})"),
-            Measure::CumulativeDeficit => "cumulative_deficit".into(),
-            Measure::CumulativeSubsidy => "cumulative_subsidy".into(),
-            Measure::PvDeficits => "pv_deficits".into(),
+            Measure::PDepletedBy(y) => self.key().replace("YEAR", &y.to_string()),
+            _ => self.key().into(),
         }
+    }
+
+    /// Position of the measure among the per-path measures, if it is one.
+    fn path_measure(&self) -> Option<usize> {
+        PATH_MEASURES.iter().position(|m| *m == self.key())
     }
 
     /// Whether the measure can be evaluated on a projection over `frame` (the year of
@@ -168,12 +196,8 @@ fn evaluate_raw(
             });
         }
         let (rows, s) = det();
-        let value = match measure {
-            Measure::CumulativeDeficit => rows[rows.len() - 1][metric::CUMULATIVE_DEFICIT],
-            Measure::CumulativeSubsidy => s.cumulative_subsidy,
-            Measure::PvDeficits => s.pv_deficits,
-            _ => unreachable!("handled above"),
-        };
+        let k = measure.path_measure().expect("handled above");
+        let value = montecarlo::path_measures(&rows[rows.len() - 1], &s)[k];
         return Ok(Evaluation {
             value,
             standard_error: 0.0,
@@ -182,17 +206,16 @@ fn evaluate_raw(
     let run = montecarlo::run(model, opts, &|_| {});
     let sm = &run.summary;
     let n = sm.paths as f64;
-    let path_measure = |name: &str| {
-        let k = PATH_MEASURES
-            .iter()
-            .position(|m| *m == name)
-            .expect("known");
+    let path_measure = |k: usize| {
         let stats = &sm.stats[frame.years() * metrics_of(model) + k];
         Evaluation {
             value: stats[0],
             standard_error: stats[1] / n.sqrt(),
         }
     };
+    if let Some(k) = measure.path_measure() {
+        return Ok(path_measure(k));
+    }
     Ok(match measure {
         Measure::PDepletedBy(y) => {
             let p = sm.p_depleted_by((y - frame.base_year) as usize);
@@ -201,10 +224,7 @@ fn evaluate_raw(
                 standard_error: (p * (1.0 - p) / n).sqrt(),
             }
         }
-        Measure::CumulativeDeficit => path_measure("cumulative_deficit"),
-        Measure::CumulativeSubsidy => path_measure("cumulative_subsidy"),
-        Measure::PvDeficits => path_measure("pv_deficits"),
-        Measure::DepletionYear => unreachable!("handled above"),
+        _ => unreachable!("handled above"),
     })
 }
 
@@ -282,5 +302,30 @@ mod tests {
             Target::parse("cumulative_deficit <= nan"),
             Err(MeasureError::NotFinite { .. })
         ));
+    }
+
+    #[test]
+    fn every_registry_measure_parses_and_names_itself() {
+        for key in MEASURE_NAMES {
+            let text = key.replace("YEAR", "2040");
+            let m = Measure::parse(&text).unwrap();
+            assert_eq!(m.key(), key);
+            assert_eq!(m.name(), text);
+            assert_eq!(m.path_measure().is_some(), PATH_MEASURES.contains(&key));
+        }
+        assert_eq!(
+            Measure::parse(" p_depleted_by( 2050 ) "),
+            Ok(Measure::PDepletedBy(2050))
+        );
+    }
+
+    #[test]
+    fn unknown_measure_lists_the_registrys_names() {
+        let e = Measure::parse("pv_deficit").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "unknown measure `pv_deficit` (expected one of: depletion_year, p_depleted_by(YEAR), \
+             cumulative_deficit, cumulative_subsidy, pv_deficits)"
+        );
     }
 }

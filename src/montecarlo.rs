@@ -19,10 +19,9 @@ use rayon::prelude::*;
 
 use crate::aggregate::{record, Grid, Summary, Sums, Tally};
 use crate::economy::{EconPath, Economy, SHOCKS_PER_YEAR};
+use crate::metrics::{metric, metrics_of, N_BASE_METRICS, N_METRICS, N_PATH_MEASURES};
 use crate::model::Model;
-use crate::projection::{
-    metric, metrics_of, PathSummary, Projector, Row, N_BASE_METRICS, N_METRICS,
-};
+use crate::projection::{PathSummary, Projector, Row};
 #[cfg(target_arch = "x86_64")]
 use crate::simd::{Avx2x4, Avx512x8};
 use crate::simd::{Isa, Portable, Real, Zero, MAX_LANES};
@@ -36,8 +35,18 @@ const _: () = assert!(PILOT.is_multiple_of(BLOCK), "the pilot is whole blocks");
 /// most block sums waiting to be added; also the unit of progress reports).
 const AHEAD: usize = 64;
 
-/// Per-path measures kept after the yearly metrics, in this order.
-pub const PATH_MEASURES: [&str; 3] = ["cumulative_deficit", "cumulative_subsidy", "pv_deficits"];
+/// Per-path measures kept after the yearly metrics, in this order (from the registry).
+pub use crate::metrics::PATH_MEASURES;
+
+/// A path's [`PATH_MEASURES`] from its last row and its summary.
+pub fn path_measures(last: &Row, summary: &PathSummary) -> [f64; N_PATH_MEASURES] {
+    PATH_MEASURES.map(|key| match key {
+        "cumulative_deficit" => last[metric::CUMULATIVE_DEFICIT],
+        "cumulative_subsidy" => summary.cumulative_subsidy,
+        "pv_deficits" => summary.pv_deficits,
+        _ => unreachable!("the per-path measure `{key}` of the registry has no value"),
+    })
+}
 
 /// Values per path: every yearly metric, then [`PATH_MEASURES`].
 pub fn series(model: &Model) -> usize {
@@ -360,9 +369,7 @@ fn write_values(model: &Model, rows: &[Row], summary: &PathSummary, values: &mut
         }
     }
     let n = rows.len() * k;
-    values[n] = rows[rows.len() - 1][metric::CUMULATIVE_DEFICIT];
-    values[n + 1] = summary.cumulative_subsidy;
-    values[n + 2] = summary.pv_deficits;
+    values[n..n + N_PATH_MEASURES].copy_from_slice(&path_measures(&rows[rows.len() - 1], summary));
 }
 
 /// What a Monte Carlo pass computes for each path: a fixed number of values and of

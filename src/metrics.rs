@@ -1,0 +1,602 @@
+//! The metric registry: one table of everything fundcast reports.
+//!
+//! Each [`Metric`] of [`REGISTRY`] has its key (its name in CSV files, in `run.json` and
+//! on the command line), its [`Unit`], its [`Scope`] (the scheme or fund that reports it)
+//! its [`Kind`] (a yearly column, a per-path measure, a measure of a comparison or of a
+//! whole scenario) and a one-line doc. Everything else comes from the table:
+//!
+//! - the yearly columns of `deterministic.csv` and `summary.csv` and their order
+//!   ([`METRICS`]), the index of each in a [`Row`](crate::projection::Row) ([`metric`]),
+//!   how many a model reports ([`metrics_of`]);
+//! - the per-path measures summarised after the yearly series ([`PATH_MEASURES`], the
+//!   `path_measures` of `run.json`);
+//! - the per-scenario measures of `fundcast compare` ([`COMPARED_MEASURES`],
+//!   [`COMPARED_CHINA_MEASURES`]), whose names the lines of `comparison.csv` carry;
+//! - the measures that `solve` and `sensitivity` accept ([`MEASURE_NAMES`]);
+//! - the tables of `docs/model.md` (and the names of `docs/scenario-format.md` and
+//!   `docs/montecarlo.md`), which the tests at the bottom of this file compare with the
+//!   registry, so that the docs cannot drift from it.
+//!
+//! **Adding a yearly metric** is one entry in the `yearly` block below (after the last
+//! entry of its scope: a model's columns are the first [`metrics_of`] of a row), then its
+//! value, written to `row[metric::NEW_NAME]` in the projection; the failing doc test then
+//! prints the table row to paste into `docs/model.md`. A per-path or compared measure is
+//! one entry and one arm computing it (`montecarlo::path_measures`,
+//! `compare`'s `compared_value`); a measure of `solve` also needs its `Measure` variant.
+//!
+//! **Adding a fund** (unemployment, medical, work-injury or maternity insurance): a
+//! [`Scope`] variant, with [`Scope::applies_to`] and [`Scope::name`], and its entries.
+
+use crate::model::Model;
+
+/// Which scheme or fund reports a metric.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Scope {
+    /// MODEL.md's pension scheme: reported by every scenario.
+    Base,
+    /// China's urban employee rules (`benefit.formula = "china_urban_employee"`): the
+    /// individual accounts and their fund.
+    ChinaUrbanEmployee,
+}
+
+impl Scope {
+    /// Whether a model reports the metrics of this scope.
+    pub fn applies_to(self, model: &Model) -> bool {
+        match self {
+            Scope::Base => true,
+            Scope::ChinaUrbanEmployee => model.china.is_some(),
+        }
+    }
+
+    /// The scope as the docs' tables name it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Scope::Base => "every scenario",
+            Scope::ChinaUrbanEmployee => "`china_urban_employee`",
+        }
+    }
+}
+
+/// What a metric is a value of.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// One value per year and path: a column of `deterministic.csv`, a metric of
+    /// `summary.csv`.
+    Yearly,
+    /// One value per path over the whole horizon, summarised after the yearly series.
+    PerPath,
+    /// One value per path and scenario of `fundcast compare`, after the per-path measures.
+    Compared,
+    /// One value per scenario, a target of `solve` or the measure of `sensitivity` (as the
+    /// per-path measures are).
+    Scenario,
+}
+
+impl Kind {
+    /// The kind as the docs' tables name it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Kind::Yearly => "yearly",
+            Kind::PerPath => "per path",
+            Kind::Compared => "compared",
+            Kind::Scenario => "scenario",
+        }
+    }
+}
+
+/// The unit of a metric's values (money in the scenario's currency unit).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Unit {
+    /// A head count (fractional: the model works with expected numbers).
+    Persons,
+    /// A head count of events in a year.
+    PersonsPerYear,
+    /// A quotient of two values of the same unit (0 when the denominator is 0).
+    Ratio,
+    /// A flow of money over a year.
+    CurrencyPerYear,
+    /// A stock or a sum of money.
+    Currency,
+    /// 1 or 0 (its mean over paths is a probability).
+    Indicator,
+    /// A share of paths.
+    Probability,
+    /// A calendar year.
+    Year,
+}
+
+impl Unit {
+    /// The unit as the docs' tables name it.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Unit::Persons => "persons",
+            Unit::PersonsPerYear => "persons per year",
+            Unit::Ratio => "ratio",
+            Unit::CurrencyPerYear => "currency unit per year",
+            Unit::Currency => "currency unit",
+            Unit::Indicator => "0 or 1",
+            Unit::Probability => "probability",
+            Unit::Year => "year",
+        }
+    }
+}
+
+/// One entry of the registry.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Metric {
+    /// The name in output files and on the command line (`(YEAR)` at the end: the
+    /// measure takes a year, e.g. `p_depleted_by(2050)`).
+    pub key: &'static str,
+    pub unit: Unit,
+    pub scope: Scope,
+    pub kind: Kind,
+    /// What the value is, in one line (the definition column of the docs' tables).
+    pub doc: &'static str,
+}
+
+/// Defines [`REGISTRY`] and the index constants of [`metric`] from one list of entries;
+/// an entry's doc comment is its one-line doc (lines joined).
+macro_rules! registry {
+    (
+        yearly {
+            $( $(#[doc = $doc:literal])+ $name:ident = $key:literal, $unit:ident, $scope:ident; )*
+        }
+        $( $kind:ident {
+            $( $(#[doc = $odoc:literal])+ $okey:literal, $ounit:ident, $oscope:ident; )*
+        } )*
+    ) => {
+        /// Every metric, the yearly ones first in their column order.
+        pub const REGISTRY: &[Metric] = &[
+            $( Metric {
+                key: $key,
+                unit: Unit::$unit,
+                scope: Scope::$scope,
+                kind: Kind::Yearly,
+                doc: concat!($($doc),+).trim_ascii(),
+            }, )*
+            $( $( Metric {
+                key: $okey,
+                unit: Unit::$ounit,
+                scope: Scope::$oscope,
+                kind: Kind::$kind,
+                doc: concat!($($odoc),+).trim_ascii(),
+            }, )* )*
+        ];
+
+        /// Index of each yearly metric in a [`Row`](crate::projection::Row): its position
+        /// in [`METRICS`](crate::metrics::METRICS).
+        pub mod metric {
+            $( $(#[doc = $doc])+ pub const $name: usize = super::index_of($key); )*
+
+            /// Every constant with its name, for the tests.
+            #[cfg(test)]
+            pub(super) const ALL: &[(&str, usize)] = &[$((stringify!($name), $name)),*];
+        }
+    };
+}
+
+registry! {
+    yearly {
+        /// `Σ N^A`
+        CONTRIBUTORS = "contributors", Persons, Base;
+        /// `Σ N^R + Σ N^I`
+        PENSIONERS = "pensioners", Persons, Base;
+        /// `pensioners / contributors`
+        DEPENDENCY_RATIO = "dependency_ratio", Ratio, Base;
+        /// `W_t`
+        AVERAGE_WAGE = "average_wage", CurrencyPerYear, Base;
+        /// `B_t / pensioners`
+        AVERAGE_PENSION = "average_pension", CurrencyPerYear, Base;
+        /// `average_pension / W_t`
+        REPLACEMENT_RATIO = "replacement_ratio", Ratio, Base;
+        /// `C_t`
+        CONTRIBUTIONS = "contributions", CurrencyPerYear, Base;
+        /// `B_t`
+        PAYOUTS = "payouts", CurrencyPerYear, Base;
+        /// `Adm_t`
+        ADMIN = "admin", CurrencyPerYear, Base;
+        /// `D_t = B_t + Adm_t − C_t − O_t`
+        DEFICIT = "deficit", CurrencyPerYear, Base;
+        /// `S_t`
+        SUBSIDY = "subsidy", CurrencyPerYear, Base;
+        /// `F_{t+1}`, after subsidy
+        FUND_END = "fund_end", Currency, Base;
+        /// `Σ_{u=y0+1..t} D_u` (0 in the base year)
+        CUMULATIVE_DEFICIT = "cumulative_deficit", Currency, Base;
+        /// `Σ N^V`
+        VESTED = "vested", Persons, Base;
+        /// `Σ N^I`
+        DISABLED = "disabled", Persons, Base;
+        /// `O_t`
+        OTHER_INCOME = "other_income", CurrencyPerYear, Base;
+        /// awards of year t's moves: disability (step 4) and retirements of `A` and `V`
+        /// (step 7, first paid in t+1); not conversions, nor pensioner entrants
+        NEW_PENSIONS = "new_pensions", PersonsPerYear, Base;
+        /// the mean first pension of those awards (including `d_I` and the age
+        /// adjustment); **0 when no pension is awarded**
+        AVERAGE_FIRST_PENSION = "average_first_pension", CurrencyPerYear, Base;
+        /// `E_t`: employee contributions credited to the individual accounts
+        IA_CONTRIBUTIONS = "ia_contributions", CurrencyPerYear, ChinaUrbanEmployee;
+        /// `F^IA_{t+1}`: the individual-account fund at year end (funded accounts)
+        IA_FUND_END = "ia_fund_end", Currency, ChinaUrbanEmployee;
+        /// `Bal_{t+1}`: the notional balances of all individual accounts at year end
+        IA_BALANCES = "ia_balances", Currency, ChinaUrbanEmployee;
+        /// `Bal_{t+1} − F^IA_{t+1}`: the debt of empty accounts (negative when the fund
+        /// holds more than the balances)
+        IA_IMPLICIT_DEBT = "ia_implicit_debt", Currency, ChinaUrbanEmployee;
+        /// the mean first basic + transitional pension of the year's awards (disability
+        /// awards with their whole pension)
+        BASIC_PENSION_AVG = "basic_pension_avg", CurrencyPerYear, ChinaUrbanEmployee;
+    }
+    PerPath {
+        /// `Σ_{t=y0+1..yH} D_t` (net: surpluses offset deficits)
+        "cumulative_deficit", Currency, Base;
+        /// `Σ_{t=y0+1..yH} S_t`
+        "cumulative_subsidy", Currency, Base;
+        /// `Σ_{t=y0+1..yH} D_t (1 + d)^−(t − y0 − 0.5)`, at 1 January of `y0 + 1`
+        "pv_deficits", Currency, Base;
+    }
+    Compared {
+        /// the dependency ratio of the year `yH`
+        "dependency_ratio_horizon", Ratio, Base;
+        /// the replacement ratio of the year `yH`
+        "replacement_ratio_horizon", Ratio, Base;
+        /// 1 if the fund is depleted in `y0..=yH`, else 0
+        "depleted_by_horizon", Indicator, Base;
+        /// `ia_fund_end` of the year `yH` (0 for a scenario under another formula)
+        "ia_fund_end_horizon", Currency, ChinaUrbanEmployee;
+        /// `ia_implicit_debt` of the year `yH` (0 for a scenario under another formula)
+        "ia_implicit_debt_horizon", Currency, ChinaUrbanEmployee;
+    }
+    Scenario {
+        /// year of depletion of the **deterministic** projection, `yH + 1` when the fund
+        /// lasts
+        "depletion_year", Year, Base;
+        /// Monte Carlo `P(depletion year ≤ YEAR)`, `YEAR` in `y0..=yH`; needs paths
+        "p_depleted_by(YEAR)", Probability, Base;
+    }
+}
+
+/// Whether two keys are the same (in a constant).
+const fn same(a: &str, b: &str) -> bool {
+    let (a, b) = (a.as_bytes(), b.as_bytes());
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        if a[i] != b[i] {
+            return false;
+        }
+        i += 1;
+    }
+    true
+}
+
+/// Whether `m` is of one of `kinds` and, if given, of `scope`.
+const fn selected(m: &Metric, kinds: &[Kind], scope: Option<Scope>) -> bool {
+    let in_scope = match scope {
+        Some(s) => m.scope as u8 == s as u8,
+        None => true,
+    };
+    let mut k = 0;
+    while k < kinds.len() {
+        if m.kind as u8 == kinds[k] as u8 {
+            return in_scope;
+        }
+        k += 1;
+    }
+    false
+}
+
+/// How many entries are of one of `kinds` (and of `scope`, if given).
+const fn count(kinds: &[Kind], scope: Option<Scope>) -> usize {
+    let (mut i, mut n) = (0, 0);
+    while i < REGISTRY.len() {
+        if selected(&REGISTRY[i], kinds, scope) {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+/// The keys of the entries of `kinds` (and of `scope`, if given): those of `kinds[0]`
+/// first, each kind in the registry's order.
+const fn keys<const N: usize>(kinds: &[Kind], scope: Option<Scope>) -> [&'static str; N] {
+    let mut out = [""; N];
+    let (mut k, mut n) = (0, 0);
+    while k < kinds.len() {
+        let mut i = 0;
+        while i < REGISTRY.len() {
+            if selected(&REGISTRY[i], &[kinds[k]], scope) {
+                out[n] = REGISTRY[i].key;
+                n += 1;
+            }
+            i += 1;
+        }
+        k += 1;
+    }
+    assert!(n == N, "the length is the count");
+    out
+}
+
+/// Position of `key` in `keys` (in a constant: a key that is not there fails the build).
+pub const fn position(keys: &[&str], key: &str) -> usize {
+    let mut i = 0;
+    while i < keys.len() {
+        if same(keys[i], key) {
+            return i;
+        }
+        i += 1;
+    }
+    panic!("not in the list")
+}
+
+/// Position of a yearly metric in [`METRICS`].
+const fn index_of(key: &str) -> usize {
+    position(&METRICS, key)
+}
+
+/// Number of yearly metrics: the length of a [`Row`](crate::projection::Row).
+pub const N_METRICS: usize = count(&[Kind::Yearly], None);
+
+/// Names of the yearly metrics, in the column order of `deterministic.csv` (after `year`).
+pub const METRICS: [&str; N_METRICS] = keys(&[Kind::Yearly], None);
+
+/// Metrics of MODEL.md (the columns of every scenario); the rest exist only under China's
+/// rules (`china_urban_employee`).
+pub const N_BASE_METRICS: usize = count(&[Kind::Yearly], Some(Scope::Base));
+
+/// Metrics a model reports: those of the scopes that apply to it, which are the first
+/// this many of a [`Row`](crate::projection::Row) (MODEL.md's, plus the individual-account
+/// ones under China's rules). Monte Carlo series and output columns use these.
+pub fn metrics_of(model: &Model) -> usize {
+    REGISTRY[..N_METRICS]
+        .iter()
+        .take_while(|m| m.scope.applies_to(model))
+        .count()
+}
+
+/// Number of per-path measures.
+pub const N_PATH_MEASURES: usize = count(&[Kind::PerPath], None);
+
+/// Per-path measures kept after the yearly metrics, in this order.
+pub const PATH_MEASURES: [&str; N_PATH_MEASURES] = keys(&[Kind::PerPath], None);
+
+/// Per-path measures of each scenario of a comparison, in this order (the per-path
+/// measures, then the compared ones of every scenario), then one indicator "depleted by
+/// year" for each marked year.
+pub const COMPARED_MEASURES: [&str; count(&[Kind::PerPath, Kind::Compared], Some(Scope::Base))] =
+    keys(&[Kind::PerPath, Kind::Compared], Some(Scope::Base));
+
+/// Extra per-path measures of a comparison when a scenario uses China's rules (after the
+/// marked years).
+pub const COMPARED_CHINA_MEASURES: [&str;
+    count(&[Kind::Compared], Some(Scope::ChinaUrbanEmployee))] =
+    keys(&[Kind::Compared], Some(Scope::ChinaUrbanEmployee));
+
+/// Measures that `solve` and `sensitivity` accept: the scenario measures, then the
+/// per-path ones.
+pub const MEASURE_NAMES: [&str; count(&[Kind::Scenario, Kind::PerPath], None)] =
+    keys(&[Kind::Scenario, Kind::PerPath], None);
+
+/// Entries of `kind`, in the registry's order.
+pub fn of_kind(kind: Kind) -> impl Iterator<Item = &'static Metric> {
+    REGISTRY.iter().filter(move |m| m.kind == kind)
+}
+
+/// The registry's entries as rows of a markdown table: `| key | unit | scope | doc |`.
+pub fn markdown_rows<'a>(entries: impl IntoIterator<Item = &'a Metric>) -> Vec<String> {
+    entries
+        .into_iter()
+        .map(|m| {
+            format!(
+                "| `{}` | {} | {} | {} |",
+                m.key,
+                m.unit.name(),
+                m.scope.name(),
+                m.doc
+            )
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn index_constants_are_positions_of_their_entries() {
+        assert_eq!(metric::ALL.len(), N_METRICS);
+        for (i, (name, index)) in metric::ALL.iter().enumerate() {
+            assert_eq!(*index, i, "{name}");
+            assert_eq!(REGISTRY[i].kind, Kind::Yearly, "{name}");
+            assert_eq!(REGISTRY[i].key, name.to_lowercase(), "{name}");
+            assert_eq!(METRICS[*index], name.to_lowercase());
+        }
+        assert_eq!(metric::CONTRIBUTORS, 0);
+        assert_eq!(metric::BASIC_PENSION_AVG, 22);
+    }
+
+    #[test]
+    fn yearly_columns_are_unchanged() {
+        // The columns of deterministic.csv, as they were before the registry.
+        let expected = [
+            "contributors",
+            "pensioners",
+            "dependency_ratio",
+            "average_wage",
+            "average_pension",
+            "replacement_ratio",
+            "contributions",
+            "payouts",
+            "admin",
+            "deficit",
+            "subsidy",
+            "fund_end",
+            "cumulative_deficit",
+            "vested",
+            "disabled",
+            "other_income",
+            "new_pensions",
+            "average_first_pension",
+            "ia_contributions",
+            "ia_fund_end",
+            "ia_balances",
+            "ia_implicit_debt",
+            "basic_pension_avg",
+        ];
+        assert_eq!(METRICS, expected);
+        assert_eq!(N_BASE_METRICS, 18);
+        assert_eq!(
+            PATH_MEASURES,
+            ["cumulative_deficit", "cumulative_subsidy", "pv_deficits"]
+        );
+        assert_eq!(
+            MEASURE_NAMES,
+            [
+                "depletion_year",
+                "p_depleted_by(YEAR)",
+                "cumulative_deficit",
+                "cumulative_subsidy",
+                "pv_deficits",
+            ]
+        );
+        assert_eq!(
+            COMPARED_MEASURES[N_PATH_MEASURES..],
+            [
+                "dependency_ratio_horizon",
+                "replacement_ratio_horizon",
+                "depleted_by_horizon"
+            ]
+        );
+        assert_eq!(
+            COMPARED_CHINA_MEASURES,
+            ["ia_fund_end_horizon", "ia_implicit_debt_horizon"]
+        );
+    }
+
+    #[test]
+    fn keys_are_unique_within_a_kind_and_yearly_entries_come_first() {
+        for (i, a) in REGISTRY.iter().enumerate() {
+            assert!(!a.key.is_empty() && !a.doc.is_empty(), "{a:?}");
+            assert!(!a.doc.contains('|'), "a doc in a table cell: {}", a.key);
+            for b in &REGISTRY[i + 1..] {
+                assert!(a.key != b.key || a.kind != b.kind, "{} twice", a.key);
+            }
+            assert_eq!(a.kind == Kind::Yearly, i < N_METRICS, "{}", a.key);
+        }
+    }
+
+    #[test]
+    fn a_models_metrics_are_a_prefix_of_a_row() {
+        // The scopes of the yearly entries come in order: every scope's entries after
+        // those of the scopes that every model with it also reports.
+        let order = |s: Scope| match s {
+            Scope::Base => 0,
+            Scope::ChinaUrbanEmployee => 1,
+        };
+        let yearly = &REGISTRY[..N_METRICS];
+        assert!(yearly
+            .windows(2)
+            .all(|w| order(w[0].scope) <= order(w[1].scope)));
+        // Per-path measures are in every model's series.
+        assert!(of_kind(Kind::PerPath).all(|m| m.scope == Scope::Base));
+    }
+
+    /// The rows of the first table after the line `heading` of a doc file.
+    fn table_after(file: &str, heading: &str) -> Vec<String> {
+        let path = format!("{}/{file}", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
+        let mut lines = text
+            .lines()
+            .skip_while(|l| l.trim() != heading)
+            .skip(1)
+            .skip_while(|l| !l.starts_with('|'));
+        assert!(
+            lines.next().is_some(),
+            "no table after `{heading}` in {file}"
+        );
+        lines
+            .skip(1) // |---|
+            .take_while(|l| l.starts_with('|'))
+            .map(str::to_string)
+            .collect()
+    }
+
+    /// The names in backquotes of a table's first column (rows whose first cell starts
+    /// with a backquote).
+    fn first_column_keys(rows: &[String]) -> Vec<String> {
+        rows.iter()
+            .filter_map(|r| r.split('|').nth(1))
+            .map(str::trim)
+            .filter(|c| c.starts_with('`'))
+            .flat_map(|c| c.split(", ").map(|k| k.trim_matches('`').to_string()))
+            .collect()
+    }
+
+    fn check_table(file: &str, heading: &str, entries: Vec<&Metric>) {
+        let expected = markdown_rows(entries);
+        // Rows of names in backquotes (a table may add rows of its own, e.g. a family
+        // of measures with a parameter).
+        let got: Vec<String> = table_after(file, heading)
+            .into_iter()
+            .filter(|r| r.starts_with("| `"))
+            .collect();
+        assert!(
+            got == expected,
+            "the table after `{heading}` in {file} differs from the registry; it should read\n\n\
+             | metric | unit | scope | definition |\n|---|---|---|---|\n{}\n",
+            expected.join("\n")
+        );
+    }
+
+    #[test]
+    fn docs_table_of_yearly_metrics_is_the_registry() {
+        check_table(
+            "docs/model.md",
+            "### Yearly metrics",
+            of_kind(Kind::Yearly).collect(),
+        );
+    }
+
+    #[test]
+    fn docs_table_of_per_path_measures_is_the_registry() {
+        check_table(
+            "docs/model.md",
+            "### Per path",
+            of_kind(Kind::PerPath).collect(),
+        );
+        check_table(
+            "docs/model.md",
+            "### `fundcast compare`: measures of a comparison",
+            of_kind(Kind::PerPath)
+                .chain(of_kind(Kind::Compared))
+                .collect(),
+        );
+    }
+
+    #[test]
+    fn docs_name_the_registrys_measures() {
+        let rows = table_after("docs/model.md", "### Measures of `solve` and `sensitivity`");
+        assert_eq!(first_column_keys(&rows), MEASURE_NAMES);
+        let china: Vec<&str> = of_kind(Kind::Yearly)
+            .filter(|m| m.scope == Scope::ChinaUrbanEmployee)
+            .map(|m| m.key)
+            .collect();
+        let rows = table_after(
+            "docs/scenario-format.md",
+            "#### Outputs under China's rules",
+        );
+        assert_eq!(first_column_keys(&rows), china);
+        let path = format!("{}/docs/montecarlo.md", env!("CARGO_MANIFEST_DIR"));
+        let text = std::fs::read_to_string(path).unwrap();
+        let series = format!(
+            "series = years × metrics + {N_PATH_MEASURES}        metrics = {N_BASE_METRICS} \
+             ({N_METRICS} with the china_urban_employee formula)"
+        );
+        assert!(text.contains(&series), "docs/montecarlo.md: {series}");
+    }
+}
