@@ -69,6 +69,26 @@ impl Grid {
         self.lo.len()
     }
 
+    /// The bins' definition, series by series: lower bound, width, its inverse and the
+    /// shift of the sums (to write it in a shard's partial result).
+    pub fn parts(&self) -> [&[f64]; 4] {
+        [&self.lo, &self.width, &self.inv_width, &self.shift]
+    }
+
+    /// The grid of [`Self::parts`] (all four of the same length).
+    pub fn from_parts([lo, width, inv_width, shift]: [Vec<f64>; 4]) -> Grid {
+        assert!(
+            [width.len(), inv_width.len(), shift.len()] == [lo.len(); 3],
+            "one value per series"
+        );
+        Grid {
+            lo,
+            width,
+            inv_width,
+            shift,
+        }
+    }
+
     /// Width of the bins of series `s`: the bound on its quantile error.
     pub fn bin_width(&self, s: usize) -> f64 {
         self.width[s]
@@ -111,6 +131,52 @@ impl Tally {
             depletion: vec![0; groups * (years + 1)],
             years,
         }
+    }
+
+    /// Years of each depletion histogram.
+    pub fn years(&self) -> usize {
+        self.years
+    }
+
+    /// Series tallied.
+    pub fn series(&self) -> usize {
+        self.min.len()
+    }
+
+    /// The count of every bin, series after series ([`BINS`] each).
+    pub fn bin_counts(&self) -> Vec<u32> {
+        (0..self.low.len()).map(|i| self.count(i)).collect()
+    }
+
+    /// A tally of `n` paths from its bin counts ([`Self::bin_counts`]), extremes and
+    /// depletion counts (`groups × (years + 1)`).
+    pub fn from_counts(
+        n: u64,
+        counts: &[u32],
+        min: Vec<f64>,
+        max: Vec<f64>,
+        depletion: Vec<u64>,
+        years: usize,
+    ) -> Tally {
+        let series = min.len();
+        assert!(
+            counts.len() == series * BINS && max.len() == series,
+            "whole series"
+        );
+        let mut t = Tally {
+            n,
+            low: counts.iter().map(|c| (c & 0xff) as u8).collect(),
+            high: counts.iter().map(|c| c - (c & 0xff)).collect(),
+            carried: vec![false; series],
+            min,
+            max,
+            depletion,
+            years,
+        };
+        for (s, carried) in t.carried.iter_mut().enumerate() {
+            *carried = t.high[s * BINS..(s + 1) * BINS].iter().any(|h| *h != 0);
+        }
+        t
     }
 
     /// Extremes only (for the pilot): no bins yet.
@@ -448,6 +514,17 @@ impl Sums {
             sum: vec![0.0; series],
             sumsq: vec![0.0; series],
         }
+    }
+
+    /// Paths added, and the sums of shifted values and of their squares by series.
+    pub fn parts(&self) -> (u64, &[f64], &[f64]) {
+        (self.n, &self.sum, &self.sumsq)
+    }
+
+    /// The sums of [`Self::parts`].
+    pub fn from_parts(n: u64, sum: Vec<f64>, sumsq: Vec<f64>) -> Sums {
+        assert_eq!(sum.len(), sumsq.len(), "one value per series");
+        Sums { n, sum, sumsq }
     }
 
     pub fn clear(&mut self) {

@@ -29,6 +29,7 @@ pub mod policy;
 pub mod projection;
 pub mod scenario;
 mod scheme;
+pub mod shard;
 pub mod simd;
 pub mod variants;
 

@@ -23,6 +23,7 @@ use fundcast::document::{Node, Sources};
 use fundcast::export::ExportError;
 use fundcast::measure::{Measure, MeasureError, Target};
 use fundcast::policy::PolicyError;
+use fundcast::shard::{Part, ShardError};
 use fundcast::variants::{Change, VariantError};
 use fundcast::{export, montecarlo, scenario, Model, ScenarioError};
 
@@ -63,14 +64,33 @@ enum Command {
     Run {
         /// Scenario file (TOML).
         scenario: PathBuf,
-        /// Folder for the output files (created if needed).
+        /// Folder for the output files (created if needed); with --shard, the part file
+        /// (or a folder to write `part-K-of-N` into).
         #[arg(long, default_value = "out")]
         out: PathBuf,
         #[command(flatten)]
         mc: McArgs,
+        /// Run only shard K (0-based) of N of the Monte Carlo paths, K/N, and write its
+        /// partial result to --out; `fundcast merge` joins the parts.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
+    },
+    /// Merge the parts of a sharded run (`run --shard K/N`) into the files one run
+    /// writes, byte for byte.
+    Merge {
+        /// The part files, in any order.
+        #[arg(required = true)]
+        parts: Vec<PathBuf>,
+        /// Folder for the output files (created if needed).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// The scenario, where it is not at the path the shards were given (its files
+        /// must be the same, byte for byte).
+        #[arg(long)]
+        scenario: Option<PathBuf>,
     },
     /// Validate a scenario without running it.
     Check {
@@ -231,6 +251,8 @@ enum Error {
     Compare(#[from] CompareError),
     #[error(transparent)]
     Export(#[from] ExportError),
+    #[error(transparent)]
+    Shard(#[from] ShardError),
     /// A flag's value outside what it takes.
     #[error("{flag} `{value}`: expected {expected}")]
     OutOfRange {
@@ -291,6 +313,7 @@ fn exit_code(e: &Error) -> u8 {
         | Error::Policy(_)
         | Error::Compare(_)
         | Error::Export(_)
+        | Error::Shard(_)
         | Error::OutOfRange { .. }
         | Error::NoDefaultRange { .. } => BAD_INPUT,
         Error::CreateDir { .. } | Error::Write { .. } => FAILURE,
@@ -370,8 +393,21 @@ fn run(cli: Cli) -> Result<(), Error> {
             scenario,
             out,
             mc,
+            shard: Some(shard),
+            quiet,
+        } => run_shard(&scenario, &out, mc, &shard, quiet),
+        Command::Run {
+            scenario,
+            out,
+            mc,
+            shard: None,
             quiet,
         } => run_scenario(&scenario, &out, mc, quiet),
+        Command::Merge {
+            parts,
+            out,
+            scenario,
+        } => merge(&parts, &out, scenario.as_deref()),
     }
 }
 
@@ -575,36 +611,17 @@ fn run_scenario(path: &Path, out: &Path, mc: McArgs, quiet: bool) -> Result<(), 
     let opts = mc.options_or(&model, 0)?;
     let (rows, det) = fundcast::deterministic(&model);
     export::check_rows(&model, &rows)?;
-    let mut files = vec![("deterministic.csv", export::rows_csv(&model, &rows))];
     say_raw!(
         "{}",
         export::deterministic_table(&model, &rows, det.depletion)
     );
     let paths = opts.paths;
-    if paths > 0 {
+    let mc = if paths > 0 {
         say!();
         let bar = Progress::new(paths as u64, quiet);
         let mc = montecarlo::run(&model, opts, &|done| bar.set(done as u64));
         bar.finish();
-        export::check_summary(&model, &mc.summary)?;
-        let inputs: Vec<(String, String)> = sources
-            .files
-            .iter()
-            .map(|f| (f.path.display().to_string(), sha256_hex(f.text.as_bytes())))
-            .collect();
-        let info = export::RunInfo {
-            scenario_path: path,
-            scenario_sha256: inputs[0].1.clone(),
-            inputs,
-            seed: opts.seed,
-            paths,
-            threads: mc.threads,
-            elapsed_seconds: mc.elapsed_seconds,
-            path_years_per_second: mc.path_years_per_second,
-            deterministic_depletion: det.depletion,
-        };
-        say_raw!("{}", export::montecarlo_table(&model, &rows, &mc.summary));
-        say!(
+        let timing = format!(
             "{} paths × {} years in {:.2} s on {} thread{}: {:.0} path-years per second",
             paths,
             model.frame.years(),
@@ -613,14 +630,182 @@ fn run_scenario(path: &Path, out: &Path, mc: McArgs, quiet: bool) -> Result<(), 
             if mc.threads == 1 { "" } else { "s" },
             mc.path_years_per_second
         );
-        files.push(("summary.csv", export::summary_csv(&model, &mc.summary)));
-        files.push(("depletion.csv", export::depletion_csv(&model, &mc.summary)));
-        files.push(("run.json", export::run_json(&model, &info, &mc.summary)));
+        let info = export::RunInfo {
+            scenario_path: path,
+            scenario_sha256: String::new(),
+            inputs: input_hashes(&sources),
+            seed: opts.seed,
+            paths,
+            threads: mc.threads,
+            elapsed_seconds: mc.elapsed_seconds,
+            path_years_per_second: mc.path_years_per_second,
+            deterministic_depletion: det.depletion,
+        };
+        Some((mc.summary, info, timing))
+    } else {
+        None
+    };
+    write_run(&model, &rows, mc, out)
+}
+
+/// Writes what a run gives (`deterministic.csv`, and with Monte Carlo paths
+/// `summary.csv`, `depletion.csv`, `run.json`), after printing the Monte Carlo table and
+/// the timing line: the same for a run and for a merge of its shards.
+fn write_run(
+    model: &Model,
+    rows: &[fundcast::projection::Row],
+    mc: Option<(fundcast::aggregate::Summary, export::RunInfo<'_>, String)>,
+    out: &Path,
+) -> Result<(), Error> {
+    let mut files = vec![("deterministic.csv", export::rows_csv(model, rows))];
+    if let Some((summary, mut info, timing)) = mc {
+        export::check_summary(model, &summary)?;
+        info.scenario_sha256 = info.inputs[0].1.clone();
+        say_raw!("{}", export::montecarlo_table(model, rows, &summary));
+        say!("{timing}");
+        files.push(("summary.csv", export::summary_csv(model, &summary)));
+        files.push(("depletion.csv", export::depletion_csv(model, &summary)));
+        files.push(("run.json", export::run_json(model, &info, &summary)));
     }
     write_outputs(out, &files)?;
     let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
     say!("Written to {}: {}", out.display(), names.join(", "));
     Ok(())
+}
+
+/// Every scenario file read (the scenario, then the bases it extends) with its SHA-256.
+fn input_hashes(sources: &Sources) -> Vec<(String, String)> {
+    sources
+        .files
+        .iter()
+        .map(|f| (f.path.display().to_string(), sha256_hex(f.text.as_bytes())))
+        .collect()
+}
+
+/// `K/N` of `--shard`: 0 ≤ K < N ≤ 10,000.
+fn parse_shard(text: &str) -> Result<[usize; 2], Error> {
+    let bad = || Error::OutOfRange {
+        flag: "--shard",
+        value: text.to_string(),
+        expected: "K/N with 0 <= K < N <= 10000 (K counts from 0)".to_string(),
+    };
+    let (k, n) = text.split_once('/').ok_or_else(bad)?;
+    let (k, n): (usize, usize) = (
+        k.trim().parse().map_err(|_| bad())?,
+        n.trim().parse().map_err(|_| bad())?,
+    );
+    if n == 0 || n > 10_000 || k >= n {
+        return Err(bad());
+    }
+    Ok([k, n])
+}
+
+/// `run --shard K/N`: projects the shard's blocks of paths and writes its part file.
+fn run_shard(path: &Path, out: &Path, mc: McArgs, shard: &str, quiet: bool) -> Result<(), Error> {
+    let [k, n] = parse_shard(shard)?;
+    let (_, sources, model) = load_tree(path)?;
+    let opts = mc.options_or(&model, 0)?;
+    if opts.paths == 0 {
+        return Err(Error::OutOfRange {
+            flag: "--shard",
+            value: shard.to_string(),
+            expected: "a run with Monte Carlo paths (--paths N or the scenario's `paths`)"
+                .to_string(),
+        });
+    }
+    let (_, det) = fundcast::deterministic(&model);
+    let mut header = fundcast::shard::header(
+        &path.display().to_string(),
+        input_hashes(&sources),
+        opts.seed,
+        opts.paths,
+        [k, n],
+        montecarlo::series(&model),
+        model.frame.years(),
+        1,
+    );
+    let blocks = montecarlo::shard_blocks(opts.paths, k, n);
+    let own = montecarlo::block_paths(opts.paths, &blocks);
+    let bar = Progress::new(own.len() as u64, quiet);
+    let start = Instant::now();
+    let partial = montecarlo::run_shard(&model, opts, k, n, &|done| {
+        bar.set(done.saturating_sub(own.start) as u64)
+    });
+    bar.finish();
+    header.threads = opts.threads;
+    header.elapsed_seconds = start.elapsed().as_secs_f64();
+    header.deterministic_depletion = det.depletion;
+    let part = Part::new(header, partial);
+    let file = if out.is_dir() {
+        out.join(format!("part-{k}-of-{n}"))
+    } else {
+        out.to_path_buf()
+    };
+    let _writing = WRITING.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
+            path: dir.to_path_buf(),
+            source,
+        })?;
+    }
+    export::write_atomic(&file, &part.to_bytes()).map_err(|source| Error::Write {
+        path: file.clone(),
+        source,
+    })?;
+    say!(
+        "Shard {k}/{n}: paths {}..{} of {} in {:.2} s; written to {}",
+        own.start,
+        own.end,
+        opts.paths,
+        part.header.elapsed_seconds,
+        file.display()
+    );
+    Ok(())
+}
+
+/// `merge PARTS`: checks and merges the parts of a sharded run and writes the files of
+/// the single run.
+fn merge(parts: &[PathBuf], out: &Path, scenario: Option<&Path>) -> Result<(), Error> {
+    let mut loaded = Vec::with_capacity(parts.len());
+    for p in parts {
+        loaded.push((p.clone(), Part::read(p)?));
+    }
+    let merged = fundcast::shard::merge(&loaded)?;
+    drop(loaded);
+    let h = &merged.header;
+    let recorded = PathBuf::from(&h.scenario);
+    let path = scenario.unwrap_or(&recorded);
+    let (_, sources, model) = load_tree(path)?;
+    fundcast::shard::check_scenario(path, &input_hashes(&sources), h)?;
+    let (rows, det) = fundcast::deterministic(&model);
+    export::check_rows(&model, &rows)?;
+    say_raw!(
+        "{}",
+        export::deterministic_table(&model, &rows, det.depletion)
+    );
+    say!();
+    let path_years = (h.paths * model.frame.years()) as f64;
+    let rate = path_years / merged.elapsed_seconds.max(1e-9);
+    let timing = format!(
+        "{} paths × {} years from {} parts: {:.2} s of shard time, {:.0} path-years per second",
+        h.paths,
+        model.frame.years(),
+        parts.len(),
+        merged.elapsed_seconds,
+        rate
+    );
+    let info = export::RunInfo {
+        scenario_path: &recorded,
+        scenario_sha256: String::new(),
+        inputs: h.scenario_files.clone(),
+        seed: h.seed,
+        paths: h.paths,
+        threads: merged.threads,
+        elapsed_seconds: merged.elapsed_seconds,
+        path_years_per_second: rate,
+        deterministic_depletion: h.deterministic_depletion,
+    };
+    write_run(&model, &rows, Some((merged.summary, info, timing)), out)
 }
 
 /// Creates `dir` and writes the files into it, each atomically; Ctrl-C waits for them.

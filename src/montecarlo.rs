@@ -9,6 +9,7 @@
 //! `AHEAD` blocks waiting to be merged.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Mutex, RwLock};
 use std::time::Instant;
@@ -453,6 +454,23 @@ pub fn run(model: &Model, opts: Options, progress: &(dyn Fn(usize) + Sync)) -> M
     }
 }
 
+/// Shard `index` of `count` of a run ([`shard_blocks`]): its partial result, each
+/// block's sums kept, for [`crate::shard`] to write and merge.
+pub fn run_shard(
+    model: &Model,
+    opts: Options,
+    index: usize,
+    count: usize,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Partial {
+    let f = SingleModel {
+        model,
+        seed: opts.seed,
+    };
+    let blocks = shard_blocks(opts.paths, index, count);
+    run_blocks(&f, opts.paths, opts.threads, blocks, true, progress)
+}
+
 /// Draws path `i`'s shocks (`SHOCKS_PER_YEAR` per year, the base year's zero) from
 /// `ChaCha8Rng` seeded with `seed`, stream `i`.
 pub fn draw_shocks(seed: u64, i: u64, shocks: &mut [f64]) {
@@ -477,6 +495,19 @@ struct Merge {
     next: usize,
     pending: BTreeMap<usize, Sums>,
     total: Sums,
+    /// Each block's sums, in block order, when kept.
+    kept: Option<Vec<Sums>>,
+}
+
+impl Merge {
+    /// Adds block `next`'s sums to the total (and keeps them).
+    fn take(&mut self, sums: &Sums) {
+        self.total.merge(sums);
+        if let Some(kept) = &mut self.kept {
+            kept.push(sums.clone());
+        }
+        self.next += 1;
+    }
 }
 
 /// Raises its flag when dropped by a panic.
@@ -508,20 +539,64 @@ pub fn run_paths<F: PathFn>(
     threads: usize,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Summary {
+    let p = run_blocks(f, paths, threads, 0..paths.div_ceil(BLOCK), false, progress);
+    Summary::new(&p.grid, &p.tally, &p.total)
+}
+
+/// What the blocks of a range of paths add up to before the summary: the quantile bins
+/// (from the pilot, the same for every range of one run), the tally of the range's
+/// paths, their sums added in block order, and (when kept) each block's own sums, which
+/// a merge of shards adds in block order to give a single run's total bit for bit.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Partial {
+    pub grid: Grid,
+    pub tally: Tally,
+    pub total: Sums,
+    /// The sums of each block of the range, in block order (empty unless kept).
+    pub blocks: Vec<Sums>,
+}
+
+/// The blocks of paths (of [`BLOCK`] each, the last one partial) that shard `index` of
+/// `count` takes: `⌊index · B / count⌋ .. ⌊(index + 1) · B / count⌋` of the run's `B`
+/// blocks. The shards of a split tile the run without gaps or overlaps (a shard may be
+/// empty when there are more shards than blocks).
+pub fn shard_blocks(paths: usize, index: usize, count: usize) -> Range<usize> {
+    let b = paths.div_ceil(BLOCK);
+    (index * b / count)..((index + 1) * b / count)
+}
+
+/// The paths of a range of blocks.
+pub fn block_paths(paths: usize, blocks: &Range<usize>) -> Range<usize> {
+    (blocks.start * BLOCK).min(paths)..(blocks.end * BLOCK).min(paths)
+}
+
+/// [`run_paths`] over the blocks `blocks` of a run of `paths` paths only (the pilot is
+/// projected whatever the range, to fix the same bins); `keep_blocks` keeps each
+/// block's sums in [`Partial::blocks`].
+pub fn run_blocks<F: PathFn>(
+    f: &F,
+    paths: usize,
+    threads: usize,
+    blocks: Range<usize>,
+    keep_blocks: bool,
+    progress: &(dyn Fn(usize) + Sync),
+) -> Partial {
     let threads = threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .expect("thread pool");
-    pool.install(|| aggregate(f, paths, threads, progress))
+    pool.install(|| aggregate(f, paths, threads, blocks, keep_blocks, progress))
 }
 
 fn aggregate<F: PathFn>(
     f: &F,
     paths: usize,
     threads: usize,
+    range: Range<usize>,
+    keep_blocks: bool,
     progress: &(dyn Fn(usize) + Sync),
-) -> Summary {
+) -> Partial {
     let n_series = f.series();
     let (years, groups) = (f.years(), f.groups());
     // Pilot: the first paths fix the bins. They are kept and tallied below as the first
@@ -579,15 +654,15 @@ fn aggregate<F: PathFn>(
             sums: Sums::new(n_series),
         })
         .collect();
-    let blocks = paths.div_ceil(BLOCK);
+    let blocks = range.end.min(paths.div_ceil(BLOCK));
     // Blocks go to whichever worker is free (the next one from a shared counter); the
     // first blocks are the pilot's paths, only recorded. Which worker takes a block
     // changes no number: tallies are order-free and the blocks' sums are added to the
     // total in block order, each as soon as every block before it is in (the later ones
     // wait in `pending`, at most `AHEAD` of them: a worker does not start a block that
     // far ahead of the total).
-    let next = AtomicUsize::new(0);
-    let merged = AtomicUsize::new(0);
+    let next = AtomicUsize::new(range.start);
+    let merged = AtomicUsize::new(range.start);
     // Set if a worker panics, so that the others stop waiting for its block (and the
     // panic reaches the caller instead of a hang).
     let failed = AtomicBool::new(false);
@@ -595,9 +670,10 @@ fn aggregate<F: PathFn>(
     // The pilot's values, dropped once its blocks are in the total.
     let pieces = RwLock::new(pieces);
     let merge = Mutex::new(Merge {
-        next: 0,
+        next: range.start,
         pending: BTreeMap::new(),
         total: Sums::new(n_series),
+        kept: keep_blocks.then(Vec::new),
     });
     slots.par_iter_mut().for_each(|slot| {
         let _flag = PanicFlag(&failed);
@@ -658,11 +734,9 @@ fn aggregate<F: PathFn>(
             let m = &mut *guard;
             if b == m.next {
                 let before = m.next;
-                m.total.merge(&slot.sums);
-                m.next += 1;
+                m.take(&slot.sums);
                 while let Some(later) = m.pending.remove(&m.next) {
-                    m.total.merge(&later);
-                    m.next += 1;
+                    m.take(&later);
                 }
                 merged.store(m.next, Ordering::Release);
                 if before < pilot_blocks && m.next >= pilot_blocks {
@@ -677,11 +751,16 @@ fn aggregate<F: PathFn>(
             }
         }
     });
-    let total = merge.into_inner().expect("block sums").total;
+    let Merge { total, kept, .. } = merge.into_inner().expect("block sums");
     // The first worker's tally takes the others' counts.
     let mut tallies = slots.into_iter().map(|slot| slot.tally);
     let mut tally = tallies.next().expect("at least one worker");
     let others: Vec<Tally> = tallies.collect();
     tally.merge_all(&others.iter().collect::<Vec<_>>());
-    Summary::new(&grid, &tally, &total)
+    Partial {
+        grid,
+        tally,
+        total,
+        blocks: kept.unwrap_or_default(),
+    }
 }

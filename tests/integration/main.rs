@@ -17,5 +17,6 @@ mod plans;
 mod policy;
 mod properties;
 mod regressions;
+mod shards;
 mod validation;
 mod zero_features;
