@@ -239,6 +239,57 @@ pub fn compare(
     seed: u64,
     threads: usize,
 ) -> Result<Comparison, CompareError> {
+    let f = paired(entries, paths, seed)?;
+    let summary = montecarlo::run_paths(&f, paths, threads, &|_| {});
+    Ok(comparison(&f, paths, summary))
+}
+
+/// Shard `index` of `count` of a comparison ([`montecarlo::shard_blocks`]): its partial
+/// result, for [`crate::shard`]; with [`from_summary`] on the merged summary, the same
+/// comparison as [`compare`], bit for bit.
+pub fn compare_shard(
+    entries: &[Entry],
+    paths: usize,
+    seed: u64,
+    threads: usize,
+    [index, count]: [usize; 2],
+) -> Result<montecarlo::Partial, CompareError> {
+    let f = paired(entries, paths, seed)?;
+    let blocks = montecarlo::shard_blocks(paths, index, count);
+    Ok(montecarlo::run_blocks(
+        &f,
+        paths,
+        threads,
+        blocks,
+        true,
+        &|_| {},
+    ))
+}
+
+/// Values per path, years of the depletion histograms and depletion years per path of a
+/// comparison (the shape of its tallies).
+pub fn shape(entries: &[Entry], paths: usize, seed: u64) -> Result<[usize; 3], CompareError> {
+    let f = paired(entries, paths, seed)?;
+    Ok([f.series(), f.years(), f.groups()])
+}
+
+/// The comparison of a merged summary of `paths` paths (from [`compare_shard`]'s parts).
+pub fn from_summary(
+    entries: &[Entry],
+    paths: usize,
+    seed: u64,
+    summary: Summary,
+) -> Result<Comparison, CompareError> {
+    let f = paired(entries, paths, seed)?;
+    Ok(comparison(&f, paths, summary))
+}
+
+/// The comparison's path function, once the scenarios are checked.
+fn paired<'a, 'm>(
+    entries: &'a [Entry<'m>],
+    paths: usize,
+    seed: u64,
+) -> Result<Paired<'a, 'm>, CompareError> {
     let base = entries.first().ok_or(CompareError::Nothing)?.model;
     for e in &entries[1..] {
         if e.model.frame.base_year != base.frame.base_year
@@ -257,7 +308,7 @@ pub fn compare(
         return Err(CompareError::TooFewPaths { paths });
     }
     let years = marked_years(base);
-    let f = Paired {
+    Ok(Paired {
         entries,
         seed,
         marked: years
@@ -265,8 +316,14 @@ pub fn compare(
             .map(|y| (y - base.frame.base_year) as usize)
             .collect(),
         china: entries.iter().any(|e| e.model.china.is_some()),
-    };
-    let summary = montecarlo::run_paths(&f, paths, threads, &|_| {});
+    })
+}
+
+/// Lines up the measures of a comparison from its summary over paths.
+fn comparison(f: &Paired, paths: usize, summary: Summary) -> Comparison {
+    let entries = f.entries;
+    let base = entries[0].model;
+    let years = marked_years(base);
     let k = f.per_scenario();
     let n = entries.len();
     let sqrt_n = (paths as f64).sqrt();
@@ -345,13 +402,13 @@ pub fn compare(
             }
         }
     }
-    Ok(Comparison {
+    Comparison {
         names: entries.iter().map(|e| e.name.clone()).collect(),
         paths,
         marked_years: years,
         lines,
         summary,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -118,9 +118,14 @@ enum Command {
         variants: Vec<PathBuf>,
         #[command(flatten)]
         mc: McArgs,
-        /// Folder for comparison.csv.
+        /// Folder for comparison.csv; with --shard, the part file (or a folder to write
+        /// `part-K-of-N` into).
         #[arg(long, default_value = "out")]
         out: PathBuf,
+        /// Run only shard K (0-based) of N of the paths, K/N, and write its partial
+        /// result to --out; `fundcast merge` joins the parts.
+        #[arg(long, value_name = "K/N")]
+        shard: Option<String>,
     },
     /// Find the value of a lever that meets a target, e.g.
     /// --lever contributions.rate --target "p_depleted_by(2050) <= 0.05".
@@ -373,7 +378,8 @@ fn run(cli: Cli) -> Result<(), Error> {
             variants,
             mc,
             out,
-        } => compare(&base, &variants, mc, &out),
+            shard,
+        } => compare(&base, &variants, mc, &out, shard.as_deref()),
         Command::Solve {
             scenario,
             lever,
@@ -448,10 +454,20 @@ fn diff(a: &Path, b: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-fn compare(base: &Path, variants: &[PathBuf], mc: McArgs, out: &Path) -> Result<(), Error> {
-    let mut models = vec![(stem(base), scenario::load(base)?)];
-    for v in variants {
-        models.push((stem(v), scenario::load(v)?));
+fn compare(
+    base: &Path,
+    variants: &[PathBuf],
+    mc: McArgs,
+    out: &Path,
+    shard: Option<&str>,
+) -> Result<(), Error> {
+    let shard = shard.map(parse_shard).transpose()?;
+    let mut models = Vec::new();
+    let mut files = Vec::new();
+    for path in std::iter::once(base).chain(variants.iter().map(|p| p.as_path())) {
+        let (_, sources, model) = load_tree(path)?;
+        files.extend(input_hashes(&sources));
+        models.push((stem(path), model));
     }
     for (_, model) in &models {
         export::check_rows(model, &fundcast::deterministic(model).0)?;
@@ -464,18 +480,50 @@ fn compare(base: &Path, variants: &[PathBuf], mc: McArgs, out: &Path) -> Result<
             model,
         })
         .collect();
+    let blame = |e: CompareError| match e {
+        CompareError::TooFewPaths { paths } if mc.paths.is_some() => {
+            Error::flag("--paths", &paths.to_string(), e)
+        }
+        e => e.into(),
+    };
+    if let Some([k, n]) = shard {
+        let [series, years, groups] =
+            fundcast::compare::shape(&entries, opts.paths, opts.seed).map_err(blame)?;
+        let mut header = fundcast::shard::header(
+            &base.display().to_string(),
+            files,
+            opts.seed,
+            opts.paths,
+            [k, n],
+            series,
+            years,
+            groups,
+        );
+        header.kind = "compare".to_string();
+        header.variants = variants.iter().map(|v| v.display().to_string()).collect();
+        let start = Instant::now();
+        let partial =
+            fundcast::compare::compare_shard(&entries, opts.paths, opts.seed, opts.threads, [k, n])
+                .map_err(blame)?;
+        header.threads = opts.threads;
+        header.elapsed_seconds = start.elapsed().as_secs_f64();
+        return write_part(Part::new(header, partial), out);
+    }
     let c =
-        fundcast::compare::compare(&entries, opts.paths, opts.seed, opts.threads).map_err(|e| {
-            match e {
-                CompareError::TooFewPaths { paths } if mc.paths.is_some() => {
-                    Error::flag("--paths", &paths.to_string(), e)
-                }
-                e => e.into(),
-            }
-        })?;
-    export::check_comparison(&c, models[0].1.frame.horizon)?;
-    say_raw!("{}", export::comparison_table(&c, &models[0].1.currency));
-    write_outputs(out, &[("comparison.csv", export::comparison_csv(&c))])
+        fundcast::compare::compare(&entries, opts.paths, opts.seed, opts.threads).map_err(blame)?;
+    write_comparison(&c, &models[0].1, out)
+}
+
+/// Prints a comparison and writes `comparison.csv` (for `compare` and a merge of its
+/// shards).
+fn write_comparison(
+    c: &fundcast::compare::Comparison,
+    base: &Model,
+    out: &Path,
+) -> Result<(), Error> {
+    export::check_comparison(c, base.frame.horizon)?;
+    say_raw!("{}", export::comparison_table(c, &base.currency));
+    write_outputs(out, &[("comparison.csv", export::comparison_csv(c))])
 }
 
 fn solve(
@@ -735,7 +783,12 @@ fn run_shard(path: &Path, out: &Path, mc: McArgs, shard: &str, quiet: bool) -> R
     header.threads = opts.threads;
     header.elapsed_seconds = start.elapsed().as_secs_f64();
     header.deterministic_depletion = det.depletion;
-    let part = Part::new(header, partial);
+    write_part(Part::new(header, partial), out)
+}
+
+/// Writes a shard's part file to `out` (a folder gets `part-K-of-N` in it).
+fn write_part(part: Part, out: &Path) -> Result<(), Error> {
+    let [k, n] = part.header.shard;
     let file = if out.is_dir() {
         out.join(format!("part-{k}-of-{n}"))
     } else {
@@ -752,15 +805,43 @@ fn run_shard(path: &Path, out: &Path, mc: McArgs, shard: &str, quiet: bool) -> R
         path: file.clone(),
         source,
     })?;
+    let own = montecarlo::block_paths(
+        part.header.paths,
+        &(part.header.blocks[0]..part.header.blocks[1]),
+    );
     say!(
         "Shard {k}/{n}: paths {}..{} of {} in {:.2} s; written to {}",
         own.start,
         own.end,
-        opts.paths,
+        part.header.paths,
         part.header.elapsed_seconds,
         file.display()
     );
     Ok(())
+}
+
+/// `merge` of a comparison's parts: reloads the base and the variants where the shards
+/// read them, checks their files, and writes `comparison.csv`.
+fn merge_comparison(merged: fundcast::shard::Merged, out: &Path) -> Result<(), Error> {
+    let h = &merged.header;
+    let mut models = Vec::new();
+    let mut files = Vec::new();
+    for name in std::iter::once(&h.scenario).chain(&h.variants) {
+        let path = PathBuf::from(name);
+        let (_, sources, model) = load_tree(&path)?;
+        files.extend(input_hashes(&sources));
+        models.push((stem(&path), model));
+    }
+    fundcast::shard::check_scenario(Path::new(&h.scenario), &files, h)?;
+    let entries: Vec<fundcast::compare::Entry> = models
+        .iter()
+        .map(|(name, model)| fundcast::compare::Entry {
+            name: name.clone(),
+            model,
+        })
+        .collect();
+    let c = fundcast::compare::from_summary(&entries, h.paths, h.seed, merged.summary)?;
+    write_comparison(&c, &models[0].1, out)
 }
 
 /// `merge PARTS`: checks and merges the parts of a sharded run and writes the files of
@@ -773,6 +854,9 @@ fn merge(parts: &[PathBuf], out: &Path, scenario: Option<&Path>) -> Result<(), E
     let merged = fundcast::shard::merge(&loaded)?;
     drop(loaded);
     let h = &merged.header;
+    if h.kind == "compare" {
+        return merge_comparison(merged, out);
+    }
     let recorded = PathBuf::from(&h.scenario);
     let path = scenario.unwrap_or(&recorded);
     let (_, sources, model) = load_tree(path)?;

@@ -32,11 +32,15 @@ pub const FORMAT: u32 = 1;
 pub struct PartHeader {
     pub format: u32,
     pub engine_version: String,
-    /// `run` (later kinds of run may shard too).
+    /// `run` or `compare`.
     pub kind: String,
-    /// The scenario as named on the shard's command line, and every file read for it
-    /// (the scenario, then the bases it extends) with its SHA-256.
+    /// The scenario as named on the shard's command line (of a comparison: the base),
+    /// and every file read for it (the scenario, then the bases it extends; of a
+    /// comparison, those of the base then of each variant) with its SHA-256.
     pub scenario: String,
+    /// The variants of a comparison, as named on the command line.
+    #[serde(default)]
+    pub variants: Vec<String>,
     pub scenario_files: Vec<(String, String)>,
     pub seed: u64,
     /// Paths of the whole run.
@@ -296,6 +300,7 @@ pub fn header(
         engine_version: crate::VERSION.to_string(),
         kind: "run".to_string(),
         scenario: scenario.to_string(),
+        variants: Vec::new(),
         scenario_files,
         seed,
         paths,
@@ -332,13 +337,18 @@ pub fn merge(parts: &[(PathBuf, Part)]) -> Result<Merged, ShardError> {
     let h0 = &first.header;
     for (path, p) in parts {
         let h = &p.header;
-        let checks: [(&'static str, String, String); 8] = [
+        let checks: [(&'static str, String, String); 9] = [
             (
                 "the engine version",
                 h.engine_version.clone(),
                 h0.engine_version.clone(),
             ),
             ("the kind of run", h.kind.clone(), h0.kind.clone()),
+            (
+                "the variants",
+                h.variants.join(", "),
+                h0.variants.join(", "),
+            ),
             (
                 "the scenario files",
                 files_text(&h.scenario_files),

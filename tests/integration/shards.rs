@@ -264,3 +264,76 @@ fn merge_refuses_what_is_not_one_whole_run() {
         assert!(String::from_utf8_lossy(&out.stderr).contains("--shard"));
     }
 }
+
+/// A comparison's shards merge to its `comparison.csv`, byte for byte; a comparison's
+/// part does not merge with a run's.
+#[test]
+fn comparison_shards_merge_to_one_comparison() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let d = dir.path();
+    let (base, variant) = (
+        "scenarios/ganzhou-2050.toml",
+        "scenarios/ganzhou-2050-automatic.toml",
+    );
+    let single = d.join("single");
+    ok(&[
+        "compare",
+        base,
+        variant,
+        "--paths",
+        "1800",
+        "--seed",
+        "5",
+        "--out",
+        s(&single),
+    ]);
+    let parts: Vec<PathBuf> = (0..4)
+        .map(|k| {
+            let part = d.join(format!("cmp-{k}"));
+            let shard = format!("{k}/4");
+            ok(&[
+                "compare",
+                base,
+                variant,
+                "--paths",
+                "1800",
+                "--seed",
+                "5",
+                "--threads",
+                "1",
+                "--shard",
+                &shard,
+                "--out",
+                s(&part),
+            ]);
+            part
+        })
+        .collect();
+    let mut shuffled = parts.clone();
+    shuffled.swap(0, 3);
+    let out = d.join("merged");
+    let m = merge(&shuffled, &out);
+    assert!(m.status.success(), "{}", String::from_utf8_lossy(&m.stderr));
+    assert_eq!(
+        std::fs::read(single.join("comparison.csv")).expect("single"),
+        std::fs::read(out.join("comparison.csv")).expect("merged"),
+        "comparison.csv"
+    );
+    let run_part = d.join("run-3");
+    ok(&[
+        "run",
+        base,
+        "--paths",
+        "1800",
+        "--seed",
+        "5",
+        "--shard",
+        "3/4",
+        "--quiet",
+        "--out",
+        s(&run_part),
+    ]);
+    let mut mixed = parts[..3].to_vec();
+    mixed.push(run_part);
+    refused(&mixed, d, &["run-3", "the kind of run"]);
+}
