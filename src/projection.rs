@@ -566,15 +566,18 @@ impl<'m, R: Real> Core<'m, R> {
     ) {
         let m = self.model;
         let adj = &m.adjustments;
-        let [wage_l, contributors, wage_base, retired, disabled, vested] = [
-            wage,
-            start.contributors,
-            start.wage_base,
-            start.retired,
-            start.disabled,
-            start.vested,
-        ]
-        .map(each_lane);
+        // Lane by lane, each `each_lane` inlined (an array `map` would be a call, whose
+        // stores are not compiled for the lane type's instruction set).
+        let (wage_l, contributors, wage_base) = (
+            each_lane(wage),
+            each_lane(start.contributors),
+            each_lane(start.wage_base),
+        );
+        let (retired, disabled, vested) = (
+            each_lane(start.retired),
+            each_lane(start.disabled),
+            each_lane(start.vested),
+        );
         let pension_mass = each_lane(start.payouts + start.disability_payouts);
         for l in 0..R::LANES {
             let rate = match &adj.contribution_step {
@@ -669,7 +672,7 @@ impl<'m, R: Real> Core<'m, R> {
     /// The year's new pensions into each lane's row.
     #[inline(always)]
     fn record_awards(&self, t: usize, awards: &Awards<R>, rows: &mut [&mut [Row]]) {
-        let [count, amount] = [awards.count, awards.amount].map(each_lane);
+        let (count, amount) = (each_lane(awards.count), each_lane(awards.amount));
         for l in 0..R::LANES {
             let row = &mut rows[l][t];
             row[metric::NEW_PENSIONS] = count[l];

@@ -380,7 +380,7 @@ impl<R: Real> Scheme<R> for ChinaScheme<'_, R> {
     ) {
         let ages = m.frame.ages();
         let balances = each_lane(co.total(A_IA, ages) + co.total(V_IA, ages));
-        let [count, basic] = [awards.count, awards.basic].map(each_lane);
+        let (count, basic) = (each_lane(awards.count), each_lane(awards.basic));
         for l in 0..R::LANES {
             use metric::*;
             let row = &mut rows[l][t];
