@@ -18,6 +18,7 @@ pub mod economy;
 pub mod error;
 pub mod export;
 pub mod fund;
+pub mod math;
 pub mod measure;
 pub mod model;
 pub mod montecarlo;

@@ -14,6 +14,8 @@ mod identities;
 mod lanes;
 mod montecarlo;
 mod policy;
+#[cfg(feature = "portable-math")]
+mod portable;
 mod properties;
 mod regressions;
 mod validation;
