@@ -18,8 +18,6 @@
 //!   standard deviation `σ_s`; the share `Φ((m − (s̄ + d̄)) / σ_s)` below the minimum `m`
 //!   gets no pension and its account is refunded.
 
-use statrs::distribution::{ContinuousCDF, Normal};
-
 /// The rules, resolved by year (index 0 = base year) or by age.
 #[derive(Clone, Debug, PartialEq)]
 pub struct ChinaRules {
@@ -84,8 +82,7 @@ impl ChinaRules {
                 0.0
             };
         }
-        let n = Normal::new(years, self.years_sd).expect("sd validated > 0");
-        1.0 - n.cdf(self.minimum_years)
+        1.0 - crate::math::normal_cdf(self.minimum_years, years, self.years_sd)
     }
 
     /// Annual first pension parts of one member: (basic + transitional, account pension).

@@ -5,8 +5,6 @@
 //! Takes the initial stocks and the resolved rates; feeds the projection a [`State`] that
 //! it updates in place, year by year, in MODEL.md's order.
 
-use statrs::distribution::{Continuous, Normal};
-
 use crate::params::AgeTimeRate;
 
 /// Stocks at the start of a year. Every vector has one entry per cell (`s * ages + x`).
@@ -178,10 +176,9 @@ impl Profile {
                 }
             }
             Profile::Normal { mean, sd, from, to } => {
-                let n = Normal::new(*mean, *sd).expect("sd validated > 0");
                 let to = (*to).min(ages - 1);
                 for (x, v) in w.iter_mut().enumerate().take(to + 1).skip(*from) {
-                    *v = n.pdf(x as f64);
+                    *v = crate::math::normal_pdf(x as f64, *mean, *sd);
                 }
             }
             Profile::Table(t) => {

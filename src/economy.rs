@@ -11,8 +11,10 @@
 //! `W_t = W_{t−1} (1 + g_t)`. The deterministic projection is the same with every z = 0.
 
 use nalgebra::DMatrix;
+use rand::distr::Distribution;
 use rand::Rng;
-use rand_distr::{Distribution, StandardNormal};
+
+use crate::math::StandardNormal;
 
 /// Index of each economic variable in [`Economy::processes`] and in a year's shocks.
 pub const WAGE_GROWTH: usize = 0;

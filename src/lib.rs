@@ -19,6 +19,7 @@ pub mod economy;
 pub mod error;
 pub mod export;
 pub mod fund;
+pub mod math;
 pub mod measure;
 pub mod metrics;
 pub mod model;

@@ -912,7 +912,7 @@ fn sig(x: f64) -> String {
     if x == 0.0 || !x.is_finite() || (x.fract() == 0.0 && x.abs() < 1e15) {
         return format!("{x}");
     }
-    let digits = (4 - x.abs().log10().floor() as i32).max(0) as usize;
+    let digits = (4 - fundcast::math::log10(x.abs()).floor() as i32).max(0) as usize;
     format!("{x:.digits$}")
 }
 

@@ -8,6 +8,7 @@
 //! per path and year, `q = min(1, q_det · exp(β_x K_t))`, with `q[s,ω,t] = 1`.
 //! Disability pensioners die at `min(1, m_I q)`.
 
+use crate::math;
 use crate::simd::Real;
 
 /// Gompertz–Makeham law `μ(x) = a + b c^x`, one per sex.
@@ -24,9 +25,9 @@ impl GompertzMakeham {
         let integral = if (self.c - 1.0).abs() < 1e-15 {
             self.a + self.b
         } else {
-            self.a + self.b * self.c.powf(x) * (self.c - 1.0) / self.c.ln()
+            self.a + self.b * math::powf(self.c, x) * (self.c - 1.0) / math::ln(self.c)
         };
-        1.0 - (-integral).exp()
+        1.0 - math::exp(-integral)
     }
 }
 
@@ -64,7 +65,7 @@ impl Mortality {
                     let q = if x + 1 == ages {
                         1.0
                     } else {
-                        (q0[s][x] * (1.0 - improvement[s][x]).powf(n)).min(1.0)
+                        (q0[s][x] * math::powf(1.0 - improvement[s][x], n)).min(1.0)
                     };
                     q_det[(t * 2 + s) * ages + x] = q;
                 }

@@ -278,7 +278,7 @@ impl<'m, R: Real> Core<'m, R> {
         let (ages, cells) = (f.ages(), f.cells());
         let d = model.economy.discount_rate;
         let discount = (0..f.years())
-            .map(|t| (1.0 + d).powf(-(t as f64 - 0.5)))
+            .map(|t| crate::math::powf(1.0 + d, -(t as f64 - 0.5)))
             .collect();
         let has_vested = model.has_vested();
         let has_disabled = model.has_disabled();
@@ -722,7 +722,13 @@ impl<'m, R: Real> Core<'m, R> {
         let audit = self.ledger.is_some();
         let mut sums = StartSums::zero(z);
         for (f, b) in self.factors.iter_mut().zip(&m.mortality.beta_values) {
-            *f = k.map(|k| if k == 0.0 { 1.0 } else { (b * k).exp() });
+            *f = k.map(|k| {
+                if k == 0.0 {
+                    1.0
+                } else {
+                    crate::math::exp(b * k)
+                }
+            });
         }
         let mi = m.mortality.disability_multiplier;
         for s in 0..2 {

@@ -15,6 +15,8 @@ mod lanes;
 mod montecarlo;
 mod plans;
 mod policy;
+#[cfg(feature = "portable-math")]
+mod portable;
 mod properties;
 mod regressions;
 mod shards;
