@@ -156,23 +156,36 @@ def test_keep_paths_is_bounded():
 
 
 def test_gil_is_released_while_the_engine_runs():
-    done = threading.Event()
-    ticks = 0
+    def spin(stop: threading.Event) -> int:
+        n = 0
+        while not stop.is_set():
+            n += 1
+        return n
+
+    # This thread's pace alone.
+    stop = threading.Event()
+    threading.Timer(0.2, stop.set).start()
+    t0 = time.perf_counter()
+    rate = spin(stop) / (time.perf_counter() - t0)
+
+    inside, done = threading.Event(), threading.Event()
 
     def work():
-        fundcast.run("scenarios/bench-2050-basic.toml", paths=3000, seed=1, threads=1)
+        inside.set()
+        fundcast.run("scenarios/bench-2050-basic.toml", paths=30_000, seed=1, threads=1)
         done.set()
 
     t = threading.Thread(target=work)
-    start = time.perf_counter()
     t.start()
-    while not done.is_set():
-        ticks += 1
+    inside.wait()
+    t0 = time.perf_counter()
+    ticks = spin(done)
+    elapsed = time.perf_counter() - t0
     t.join()
-    elapsed = time.perf_counter() - start
-    # With the GIL held for the whole run, this thread would tick a handful of times.
-    assert elapsed > 0.05
-    assert ticks > 10_000
+    assert elapsed > 0.1, "the run is too short to tell"
+    # With the GIL held for the run, this thread would stop within one switch interval
+    # (5 ms) of the run's start: under 5 % of its pace over the run.
+    assert ticks / elapsed > 0.1 * rate, (ticks, elapsed, rate)
 
 
 def test_check():
