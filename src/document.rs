@@ -140,6 +140,15 @@ pub fn load(path: &Path) -> Result<(Node, Sources), ScenarioError> {
     Ok((node, sources))
 }
 
+/// [`load`] for a scenario given as text, named `name` (the file its diagnostics cite):
+/// its `extends` chain is followed from `name`'s folder (the current folder for a bare
+/// name such as `<string>`), and the text is the first of the [`Sources`].
+pub fn load_text(name: &Path, text: &str) -> Result<(Node, Sources), ScenarioError> {
+    let mut sources = Sources::default();
+    let node = load_chain(name, text, &mut sources, &mut Vec::new())?;
+    Ok((node, sources))
+}
+
 /// A file's bytes as text, or a diagnostic at the line and column of the first byte
 /// that is not UTF-8.
 fn utf8(path: &Path, bytes: Vec<u8>) -> Result<String, ScenarioError> {
