@@ -18,6 +18,7 @@ pub mod document;
 pub mod economy;
 pub mod error;
 pub mod export;
+pub mod formats;
 pub mod fund;
 pub mod measure;
 pub mod metrics;
@@ -25,12 +26,16 @@ pub mod model;
 pub mod montecarlo;
 pub mod mortality;
 pub mod params;
+#[cfg(feature = "parquet")]
+pub mod parquet_io;
+pub mod paths_out;
 pub mod policy;
 pub mod projection;
 pub mod scenario;
 mod scheme;
 pub mod simd;
 pub mod variants;
+pub mod workbook;
 
 pub use error::{Diagnostic, ScenarioError};
 pub use model::Model;

@@ -71,6 +71,13 @@ enum Command {
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Also write every path's yearly metrics, in long format (path, year, one
+        /// column per metric), to FILE: CSV for `.csv`, Parquet for `.parquet` (with the
+        /// `parquet` feature); streamed, block by block.
+        #[arg(long, value_name = "FILE")]
+        save_paths: Option<PathBuf>,
     },
     /// Validate a scenario without running it.
     Check {
@@ -101,6 +108,8 @@ enum Command {
         /// Folder for comparison.csv.
         #[arg(long, default_value = "out")]
         out: PathBuf,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Find the value of a lever that meets a target, e.g.
     /// --lever contributions.rate --target "p_depleted_by(2050) <= 0.05".
@@ -139,6 +148,8 @@ enum Command {
         /// Folder for sensitivity.csv.
         #[arg(long, default_value = "out")]
         out: PathBuf,
+        #[command(flatten)]
+        output: OutputArgs,
     },
 }
 
@@ -156,6 +167,23 @@ struct McArgs {
     /// Worker threads, 1 to 4096 (default: all cores); never more than the paths.
     #[arg(long)]
     threads: Option<usize>,
+}
+
+/// What is written besides the CSV files (docs/outputs.md).
+#[derive(clap::Args, Clone, Debug)]
+struct OutputArgs {
+    /// Also write results.xlsx, a workbook of the results, beside the other files.
+    #[arg(long)]
+    xlsx: bool,
+    /// Formats of the tables: csv (the default), parquet (needs the `parquet` feature),
+    /// or csv,parquet for both.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "csv",
+        value_name = "FORMATS"
+    )]
+    format: Vec<fundcast::formats::Format>,
 }
 
 /// The most paths `--paths` takes (as the scenario key `paths`).
@@ -260,6 +288,8 @@ enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Output(#[from] fundcast::formats::OutputError),
 }
 
 impl Error {
@@ -293,7 +323,8 @@ fn exit_code(e: &Error) -> u8 {
         | Error::Export(_)
         | Error::OutOfRange { .. }
         | Error::NoDefaultRange { .. } => BAD_INPUT,
-        Error::CreateDir { .. } | Error::Write { .. } => FAILURE,
+        Error::Output(e) if e.is_bad_input() => BAD_INPUT,
+        Error::CreateDir { .. } | Error::Write { .. } | Error::Output(_) => FAILURE,
     }
 }
 
@@ -316,6 +347,7 @@ fn interrupt() {
             } else {
                 ""
             };
+            fundcast::paths_out::remove_temporary();
             eprintln!("{clear}interrupted: nothing was written");
             std::process::exit(INTERRUPTED);
         }
@@ -350,7 +382,8 @@ fn run(cli: Cli) -> Result<(), Error> {
             variants,
             mc,
             out,
-        } => compare(&base, &variants, mc, &out),
+            output,
+        } => compare(&base, &variants, mc, &out, &output),
         Command::Solve {
             scenario,
             lever,
@@ -365,13 +398,16 @@ fn run(cli: Cli) -> Result<(), Error> {
             vary,
             mc,
             out,
-        } => sensitivity(&scenario, &measure, &vary, mc, &out),
+            output,
+        } => sensitivity(&scenario, &measure, &vary, mc, &out, &output),
         Command::Run {
             scenario,
             out,
             mc,
             quiet,
-        } => run_scenario(&scenario, &out, mc, quiet),
+            output,
+            save_paths,
+        } => run_scenario(&scenario, &out, mc, quiet, &output, save_paths.as_deref()),
     }
 }
 
@@ -412,7 +448,14 @@ fn diff(a: &Path, b: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-fn compare(base: &Path, variants: &[PathBuf], mc: McArgs, out: &Path) -> Result<(), Error> {
+fn compare(
+    base: &Path,
+    variants: &[PathBuf],
+    mc: McArgs,
+    out: &Path,
+    output: &OutputArgs,
+) -> Result<(), Error> {
+    fundcast::formats::check(&output.format)?;
     let mut models = vec![(stem(base), scenario::load(base)?)];
     for v in variants {
         models.push((stem(v), scenario::load(v)?));
@@ -439,7 +482,21 @@ fn compare(base: &Path, variants: &[PathBuf], mc: McArgs, out: &Path) -> Result<
         })?;
     export::check_comparison(&c, models[0].1.frame.horizon)?;
     say_raw!("{}", export::comparison_table(&c, &models[0].1.currency));
-    write_outputs(out, &[("comparison.csv", export::comparison_csv(&c))])
+    let mut trees = Vec::new();
+    if output.xlsx {
+        for path in std::iter::once(base).chain(variants.iter().map(PathBuf::as_path)) {
+            let (node, sources, _) = load_tree(path)?;
+            trees.push((stem(path), node, sources));
+        }
+    }
+    let extra = fundcast::formats::extra_files(
+        &[("comparison.csv", export::comparison_csv(&c))],
+        &output.format,
+        output
+            .xlsx
+            .then(|| fundcast::workbook::compare_book(&c, opts, &trees)),
+    )?;
+    write_outputs_with(out, &extra.csv, &extra.binary)
 }
 
 fn solve(
@@ -534,7 +591,9 @@ fn sensitivity(
     vary: &[String],
     mc: McArgs,
     out: &Path,
+    output: &OutputArgs,
 ) -> Result<(), Error> {
+    fundcast::formats::check(&output.format)?;
     let (node, sources, model) = load_tree(path)?;
     let measure_text = measure;
     let measure = Measure::parse(measure_text)
@@ -561,18 +620,39 @@ fn sensitivity(
     let (base, rows) =
         fundcast::policy::sensitivity(&node, &sources, measure, &varies, Some(opts))?;
     say_raw!("{}", export::tornado_table(&measure.name(), &base, &rows));
-    write_outputs(
-        out,
+    let extra = fundcast::formats::extra_files(
         &[(
             "sensitivity.csv",
             export::sensitivity_csv(&measure.name(), &base, &rows),
         )],
-    )
+        &output.format,
+        output.xlsx.then(|| {
+            fundcast::workbook::sensitivity_book(
+                &measure.name(),
+                &base,
+                &rows,
+                opts,
+                (&stem(path), &node, &sources),
+            )
+        }),
+    )?;
+    write_outputs_with(out, &extra.csv, &extra.binary)
 }
 
-fn run_scenario(path: &Path, out: &Path, mc: McArgs, quiet: bool) -> Result<(), Error> {
-    let (_, sources, model) = load_tree(path)?;
+fn run_scenario(
+    path: &Path,
+    out: &Path,
+    mc: McArgs,
+    quiet: bool,
+    output: &OutputArgs,
+    save_paths: Option<&Path>,
+) -> Result<(), Error> {
+    fundcast::formats::check(&output.format)?;
+    let (node, sources, model) = load_tree(path)?;
     let opts = mc.options_or(&model, 0)?;
+    let save = save_paths
+        .map(|file| fundcast::paths_out::PathsFile::create(file, &model))
+        .transpose()?;
     let (rows, det) = fundcast::deterministic(&model);
     export::check_rows(&model, &rows)?;
     let mut files = vec![("deterministic.csv", export::rows_csv(&model, &rows))];
@@ -581,10 +661,12 @@ fn run_scenario(path: &Path, out: &Path, mc: McArgs, quiet: bool) -> Result<(), 
         export::deterministic_table(&model, &rows, det.depletion)
     );
     let paths = opts.paths;
+    let mut summary = None;
     if paths > 0 {
         say!();
         let bar = Progress::new(paths as u64, quiet);
-        let mc = montecarlo::run(&model, opts, &|done| bar.set(done as u64));
+        let sink = save.as_ref().map(|s| s as &dyn montecarlo::BlockSink);
+        let mc = montecarlo::run_with(&model, opts, &|done| bar.set(done as u64), sink);
         bar.finish();
         export::check_summary(&model, &mc.summary)?;
         let inputs: Vec<(String, String)> = sources
@@ -616,24 +698,51 @@ fn run_scenario(path: &Path, out: &Path, mc: McArgs, quiet: bool) -> Result<(), 
         files.push(("summary.csv", export::summary_csv(&model, &mc.summary)));
         files.push(("depletion.csv", export::depletion_csv(&model, &mc.summary)));
         files.push(("run.json", export::run_json(&model, &info, &mc.summary)));
+        summary = Some(mc.summary);
     }
-    write_outputs(out, &files)?;
-    let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+    let book = output.xlsx.then(|| {
+        fundcast::workbook::run_book(
+            &model,
+            &rows,
+            summary.as_ref(),
+            opts,
+            (&stem(path), &node, &sources),
+        )
+    });
+    let extra = fundcast::formats::extra_files(&files, &output.format, book)?;
+    // Kept until every other file is written: a failure leaves no file of paths.
+    let save = save.map(|s| s.finish()).transpose()?;
+    write_outputs_with(out, &extra.csv, &extra.binary)?;
+    let mut names: Vec<String> = extra.csv.iter().map(|(n, _)| n.to_string()).collect();
+    names.extend(extra.binary.iter().map(|(n, _)| n.clone()));
     say!("Written to {}: {}", out.display(), names.join(", "));
+    if let Some(s) = save {
+        let file = s.path().to_path_buf();
+        s.commit()?;
+        say!("Paths written to {}", file.display());
+    }
     Ok(())
 }
 
-/// Creates `dir` and writes the files into it, each atomically; Ctrl-C waits for them.
-fn write_outputs(dir: &Path, files: &[(&str, String)]) -> Result<(), Error> {
+/// Creates `dir` and writes the text `files`, then the `binary` ones (a workbook,
+/// Parquet tables) into it, each atomically; Ctrl-C waits for them.
+fn write_outputs_with(
+    dir: &Path,
+    files: &[(&str, String)],
+    binary: &[(String, Vec<u8>)],
+) -> Result<(), Error> {
     let _writing = WRITING.lock().unwrap_or_else(|e| e.into_inner());
     std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
         path: dir.to_path_buf(),
         source,
     })?;
-    for (name, text) in files {
+    let all = files
+        .iter()
+        .map(|(n, t)| (*n, t.as_bytes()))
+        .chain(binary.iter().map(|(n, b)| (n.as_str(), &b[..])));
+    for (name, bytes) in all {
         let path = dir.join(name);
-        export::write_atomic(&path, text.as_bytes())
-            .map_err(|source| Error::Write { path, source })?;
+        export::write_atomic(&path, bytes).map_err(|source| Error::Write { path, source })?;
     }
     Ok(())
 }
