@@ -2,7 +2,9 @@
 //!
 //! A scenario file ([`scenario`]) becomes a [`model::Model`]; the [`projection`] runs its
 //! years in MODEL.md's order for one path of the [`economy`]; [`montecarlo`] runs many
-//! paths in parallel and [`aggregate`] summarises them; [`export`] writes the results.
+//! paths in parallel and [`aggregate`] summarises them; [`export`] writes the results
+//! (with [`workbook`] for `results.xlsx`, [`formats`] for Parquet tables and
+//! [`paths_out`] for every path's metrics: docs/outputs.md).
 //! [`metrics`] is the one table of what is reported: names, units, scopes.
 
 #![deny(unsafe_code)]
