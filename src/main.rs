@@ -650,11 +650,11 @@ fn run_scenario(
     fundcast::formats::check(&output.format)?;
     let (node, sources, model) = load_tree(path)?;
     let opts = mc.options_or(&model, 0)?;
+    let (rows, det) = fundcast::deterministic(&model);
+    export::check_rows(&model, &rows)?;
     let save = save_paths
         .map(|file| fundcast::paths_out::PathsFile::create(file, &model))
         .transpose()?;
-    let (rows, det) = fundcast::deterministic(&model);
-    export::check_rows(&model, &rows)?;
     let mut files = vec![("deterministic.csv", export::rows_csv(&model, &rows))];
     say_raw!(
         "{}",

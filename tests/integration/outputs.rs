@@ -134,7 +134,7 @@ fn run_workbook_holds_the_csv_values() {
     let item = |k: &str| {
         readme
             .iter()
-            .find(|r| r[0].to_string() == k)
+            .find(|r| matches!(&r[0], Data::String(t) if t == k))
             .map(|r| r[1].clone())
             .unwrap_or_else(|| panic!("README has no {k}"))
     };
@@ -148,7 +148,7 @@ fn run_workbook_holds_the_csv_values() {
     let assumptions = sheet(&book, "Assumptions");
     let rate = assumptions
         .iter()
-        .find(|r| r[0].to_string() == "contributions.rate")
+        .find(|r| matches!(&r[0], Data::String(t) if t == "contributions.rate"))
         .expect("contributions.rate");
     assert!(matches!(rate[1], Data::Float(_)), "{rate:?}");
 }
