@@ -308,3 +308,58 @@ impl BlockSink for PathsFile {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Blocks handed over out of order are written in block order: the same bytes as in
+    /// order.
+    #[test]
+    fn blocks_are_written_in_block_order_whatever_order_they_come_in() {
+        let model = crate::scenario::load(Path::new("scenarios/minimal.toml")).unwrap();
+        let n = series(&model);
+        let block = |b: usize| -> Vec<f64> {
+            (0..BLOCK * n)
+                .map(|i| (b * 1000 + i) as f64 * 0.5)
+                .collect()
+        };
+        let dir = tempfile::tempdir().unwrap();
+        let write = |name: &str, order: &[usize]| -> Vec<u8> {
+            let path = dir.path().join(name);
+            let f = PathsFile::create(&path, &model).unwrap();
+            for &b in order {
+                f.block(b, &block(b));
+            }
+            f.finish().unwrap().commit().unwrap();
+            std::fs::read(&path).unwrap()
+        };
+        let a = write("a.csv", &[0, 1, 2, 3]);
+        let b = write("b.csv", &[2, 0, 3, 1]);
+        assert!(a == b, "the order blocks come in changed the file");
+        let text = String::from_utf8(a).unwrap();
+        let years = model.frame.years();
+        assert_eq!(text.lines().count(), 1 + 4 * BLOCK * years);
+        // The first row of block 1 is path BLOCK, its first value block 1's first.
+        let row = text.lines().nth(1 + BLOCK * years).unwrap();
+        assert!(
+            row.starts_with(&format!("{BLOCK},{},500,", model.frame.base_year)),
+            "{row}"
+        );
+        // Nothing but the two files is left in the folder.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    }
+
+    #[test]
+    fn the_extension_chooses_the_format() {
+        assert_eq!(
+            PathsFormat::of(Path::new("p.csv")).unwrap(),
+            PathsFormat::Csv
+        );
+        assert!(PathsFormat::of(Path::new("p")).is_err());
+        assert_eq!(
+            PathsFormat::of(Path::new("p.parquet")).is_ok(),
+            crate::formats::PARQUET
+        );
+    }
+}
