@@ -2,7 +2,9 @@
 //!
 //! A scenario file ([`scenario`]) becomes a [`model::Model`]; the [`projection`] runs its
 //! years in MODEL.md's order for one path of the [`economy`]; [`montecarlo`] runs many
-//! paths in parallel and [`aggregate`] summarises them; [`export`] writes the results.
+//! paths in parallel and [`aggregate`] summarises them; [`export`] writes the results
+//! (with [`workbook`] for `results.xlsx`, [`formats`] for Parquet tables and
+//! [`paths_out`] for every path's metrics: docs/outputs.md).
 //! [`metrics`] is the one table of what is reported: names, units, scopes.
 
 #![deny(unsafe_code)]
@@ -18,6 +20,7 @@ pub mod document;
 pub mod economy;
 pub mod error;
 pub mod export;
+pub mod formats;
 pub mod fund;
 pub mod math;
 pub mod measure;
@@ -26,6 +29,9 @@ pub mod model;
 pub mod montecarlo;
 pub mod mortality;
 pub mod params;
+#[cfg(feature = "parquet")]
+pub mod parquet_io;
+pub mod paths_out;
 pub mod policy;
 pub mod projection;
 pub mod scenario;
@@ -33,6 +39,7 @@ mod scheme;
 pub mod shard;
 pub mod simd;
 pub mod variants;
+pub mod workbook;
 
 pub use error::{Diagnostic, ScenarioError};
 pub use model::Model;

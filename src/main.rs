@@ -77,6 +77,13 @@ enum Command {
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
+        #[command(flatten)]
+        output: OutputArgs,
+        /// Also write every path's yearly metrics, in long format (path, year, one
+        /// column per metric), to FILE: CSV for `.csv`, Parquet for `.parquet` (with the
+        /// `parquet` feature); streamed, block by block.
+        #[arg(long, value_name = "FILE")]
+        save_paths: Option<PathBuf>,
     },
     /// Merge the parts of a sharded run (`run --shard K/N`) into the files one run
     /// writes, byte for byte.
@@ -91,6 +98,8 @@ enum Command {
         /// must be the same, byte for byte).
         #[arg(long)]
         scenario: Option<PathBuf>,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Validate a scenario without running it.
     Check {
@@ -126,6 +135,8 @@ enum Command {
         /// result to --out; `fundcast merge` joins the parts.
         #[arg(long, value_name = "K/N")]
         shard: Option<String>,
+        #[command(flatten)]
+        output: OutputArgs,
     },
     /// Find the value of a lever that meets a target, e.g.
     /// --lever contributions.rate --target "p_depleted_by(2050) <= 0.05".
@@ -164,6 +175,8 @@ enum Command {
         /// Folder for sensitivity.csv.
         #[arg(long, default_value = "out")]
         out: PathBuf,
+        #[command(flatten)]
+        output: OutputArgs,
     },
 }
 
@@ -181,6 +194,23 @@ struct McArgs {
     /// Worker threads, 1 to 4096 (default: all cores); never more than the paths.
     #[arg(long)]
     threads: Option<usize>,
+}
+
+/// What is written besides the CSV files (docs/outputs.md).
+#[derive(clap::Args, Clone, Debug)]
+struct OutputArgs {
+    /// Also write results.xlsx, a workbook of the results, beside the other files.
+    #[arg(long)]
+    xlsx: bool,
+    /// Formats of the tables: csv (the default), parquet (needs the `parquet` feature),
+    /// or csv,parquet for both.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "csv",
+        value_name = "FORMATS"
+    )]
+    format: Vec<fundcast::formats::Format>,
 }
 
 /// The most paths `--paths` takes (as the scenario key `paths`).
@@ -287,6 +317,8 @@ enum Error {
         #[source]
         source: std::io::Error,
     },
+    #[error(transparent)]
+    Output(#[from] fundcast::formats::OutputError),
 }
 
 impl Error {
@@ -321,7 +353,8 @@ fn exit_code(e: &Error) -> u8 {
         | Error::Shard(_)
         | Error::OutOfRange { .. }
         | Error::NoDefaultRange { .. } => BAD_INPUT,
-        Error::CreateDir { .. } | Error::Write { .. } => FAILURE,
+        Error::Output(e) if e.is_bad_input() => BAD_INPUT,
+        Error::CreateDir { .. } | Error::Write { .. } | Error::Output(_) => FAILURE,
     }
 }
 
@@ -344,6 +377,7 @@ fn interrupt() {
             } else {
                 ""
             };
+            fundcast::paths_out::remove_temporary();
             eprintln!("{clear}interrupted: nothing was written");
             std::process::exit(INTERRUPTED);
         }
@@ -379,7 +413,8 @@ fn run(cli: Cli) -> Result<(), Error> {
             mc,
             out,
             shard,
-        } => compare(&base, &variants, mc, &out, shard.as_deref()),
+            output,
+        } => compare(&base, &variants, mc, &out, shard.as_deref(), &output),
         Command::Solve {
             scenario,
             lever,
@@ -394,26 +429,46 @@ fn run(cli: Cli) -> Result<(), Error> {
             vary,
             mc,
             out,
-        } => sensitivity(&scenario, &measure, &vary, mc, &out),
+            output,
+        } => sensitivity(&scenario, &measure, &vary, mc, &out, &output),
         Command::Run {
             scenario,
             out,
             mc,
             shard: Some(shard),
             quiet,
-        } => run_shard(&scenario, &out, mc, &shard, quiet),
+            output,
+            save_paths,
+        } => {
+            if save_paths.is_some()
+                || output.xlsx
+                || output.format != [fundcast::formats::Format::Csv]
+            {
+                return Err(Error::OutOfRange {
+                    flag: "--shard",
+                    value: shard,
+                    expected: "no --save-paths, --xlsx or --format: a shard writes only its \
+                               part file (give them to `fundcast merge`)"
+                        .to_string(),
+                });
+            }
+            run_shard(&scenario, &out, mc, &shard, quiet)
+        }
         Command::Run {
             scenario,
             out,
             mc,
             shard: None,
             quiet,
-        } => run_scenario(&scenario, &out, mc, quiet),
+            output,
+            save_paths,
+        } => run_scenario(&scenario, &out, mc, quiet, &output, save_paths.as_deref()),
         Command::Merge {
             parts,
             out,
             scenario,
-        } => merge(&parts, &out, scenario.as_deref()),
+            output,
+        } => merge(&parts, &out, scenario.as_deref(), &output),
     }
 }
 
@@ -460,8 +515,23 @@ fn compare(
     mc: McArgs,
     out: &Path,
     shard: Option<&str>,
+    output: &OutputArgs,
 ) -> Result<(), Error> {
+    fundcast::formats::check(&output.format)?;
+    let text = shard;
     let shard = shard.map(parse_shard).transpose()?;
+    if let (Some(text), true) = (
+        text,
+        output.xlsx || output.format != [fundcast::formats::Format::Csv],
+    ) {
+        return Err(Error::OutOfRange {
+            flag: "--shard",
+            value: text.to_string(),
+            expected: "no --xlsx or --format: a shard writes only its part file (give them \
+                       to `fundcast merge`)"
+                .to_string(),
+        });
+    }
     let mut models = Vec::new();
     let mut files = Vec::new();
     for path in std::iter::once(base).chain(variants.iter().map(|p| p.as_path())) {
@@ -511,19 +581,39 @@ fn compare(
     }
     let c =
         fundcast::compare::compare(&entries, opts.paths, opts.seed, opts.threads).map_err(blame)?;
-    write_comparison(&c, &models[0].1, out)
+    let scenarios: Vec<&Path> = std::iter::once(base)
+        .chain(variants.iter().map(PathBuf::as_path))
+        .collect();
+    write_comparison(&c, &models[0].1, &scenarios, opts, out, output)
 }
 
-/// Prints a comparison and writes `comparison.csv` (for `compare` and a merge of its
-/// shards).
+/// Prints a comparison and writes `comparison.csv` and the outputs `output` asks for
+/// (for `compare` and a merge of its shards).
 fn write_comparison(
     c: &fundcast::compare::Comparison,
     base: &Model,
+    scenarios: &[&Path],
+    opts: montecarlo::Options,
     out: &Path,
+    output: &OutputArgs,
 ) -> Result<(), Error> {
     export::check_comparison(c, base.frame.horizon)?;
     say_raw!("{}", export::comparison_table(c, &base.currency));
-    write_outputs(out, &[("comparison.csv", export::comparison_csv(c))])
+    let mut trees = Vec::new();
+    if output.xlsx {
+        for path in scenarios {
+            let (node, sources, _) = load_tree(path)?;
+            trees.push((stem(path), node, sources));
+        }
+    }
+    let extra = fundcast::formats::extra_files(
+        &[("comparison.csv", export::comparison_csv(c))],
+        &output.format,
+        output
+            .xlsx
+            .then(|| fundcast::workbook::compare_book(c, opts, &trees)),
+    )?;
+    write_outputs_with(out, &extra.csv, &extra.binary)
 }
 
 fn solve(
@@ -618,7 +708,9 @@ fn sensitivity(
     vary: &[String],
     mc: McArgs,
     out: &Path,
+    output: &OutputArgs,
 ) -> Result<(), Error> {
+    fundcast::formats::check(&output.format)?;
     let (node, sources, model) = load_tree(path)?;
     let measure_text = measure;
     let measure = Measure::parse(measure_text)
@@ -645,20 +737,41 @@ fn sensitivity(
     let (base, rows) =
         fundcast::policy::sensitivity(&node, &sources, measure, &varies, Some(opts))?;
     say_raw!("{}", export::tornado_table(&measure.name(), &base, &rows));
-    write_outputs(
-        out,
+    let extra = fundcast::formats::extra_files(
         &[(
             "sensitivity.csv",
             export::sensitivity_csv(&measure.name(), &base, &rows),
         )],
-    )
+        &output.format,
+        output.xlsx.then(|| {
+            fundcast::workbook::sensitivity_book(
+                &measure.name(),
+                &base,
+                &rows,
+                opts,
+                (&stem(path), &node, &sources),
+            )
+        }),
+    )?;
+    write_outputs_with(out, &extra.csv, &extra.binary)
 }
 
-fn run_scenario(path: &Path, out: &Path, mc: McArgs, quiet: bool) -> Result<(), Error> {
-    let (_, sources, model) = load_tree(path)?;
+fn run_scenario(
+    path: &Path,
+    out: &Path,
+    mc: McArgs,
+    quiet: bool,
+    output: &OutputArgs,
+    save_paths: Option<&Path>,
+) -> Result<(), Error> {
+    fundcast::formats::check(&output.format)?;
+    let (node, sources, model) = load_tree(path)?;
     let opts = mc.options_or(&model, 0)?;
     let (rows, det) = fundcast::deterministic(&model);
     export::check_rows(&model, &rows)?;
+    let save = save_paths
+        .map(|file| fundcast::paths_out::PathsFile::create(file, &model))
+        .transpose()?;
     say_raw!(
         "{}",
         export::deterministic_table(&model, &rows, det.depletion)
@@ -667,7 +780,8 @@ fn run_scenario(path: &Path, out: &Path, mc: McArgs, quiet: bool) -> Result<(), 
     let mc = if paths > 0 {
         say!();
         let bar = Progress::new(paths as u64, quiet);
-        let mc = montecarlo::run(&model, opts, &|done| bar.set(done as u64));
+        let sink = save.as_ref().map(|s| s as &dyn montecarlo::BlockSink);
+        let mc = montecarlo::run_with(&model, opts, &|done| bar.set(done as u64), sink);
         bar.finish();
         let timing = format!(
             "{} paths × {} years in {:.2} s on {} thread{}: {:.0} path-years per second",
@@ -693,31 +807,83 @@ fn run_scenario(path: &Path, out: &Path, mc: McArgs, quiet: bool) -> Result<(), 
     } else {
         None
     };
-    write_run(&model, &rows, mc, out)
+    let run = RunOutputs {
+        path,
+        node: &node,
+        sources: &sources,
+        model: &model,
+        rows: &rows,
+        opts,
+        mc,
+    };
+    write_run(run, out, output, save)
+}
+
+/// What a run gives, to be written: the scenario (as named, its tree and files), the
+/// deterministic rows, and with Monte Carlo paths the summary, the audit trail and the
+/// timing line.
+struct RunOutputs<'a> {
+    path: &'a Path,
+    node: &'a Node,
+    sources: &'a Sources,
+    model: &'a Model,
+    rows: &'a [fundcast::projection::Row],
+    opts: montecarlo::Options,
+    mc: Option<(fundcast::aggregate::Summary, export::RunInfo<'a>, String)>,
 }
 
 /// Writes what a run gives (`deterministic.csv`, and with Monte Carlo paths
-/// `summary.csv`, `depletion.csv`, `run.json`), after printing the Monte Carlo table and
-/// the timing line: the same for a run and for a merge of its shards.
+/// `summary.csv`, `depletion.csv`, `run.json`; the workbook and formats `output` asks
+/// for; the file of paths last), after printing the Monte Carlo table and the timing
+/// line: the same for a run and for a merge of its shards.
 fn write_run(
-    model: &Model,
-    rows: &[fundcast::projection::Row],
-    mc: Option<(fundcast::aggregate::Summary, export::RunInfo<'_>, String)>,
+    run: RunOutputs<'_>,
     out: &Path,
+    output: &OutputArgs,
+    save: Option<fundcast::paths_out::PathsFile>,
 ) -> Result<(), Error> {
+    let RunOutputs {
+        path,
+        node,
+        sources,
+        model,
+        rows,
+        opts,
+        mc,
+    } = run;
     let mut files = vec![("deterministic.csv", export::rows_csv(model, rows))];
-    if let Some((summary, mut info, timing)) = mc {
-        export::check_summary(model, &summary)?;
+    let mut summary = None;
+    if let Some((s, mut info, timing)) = mc {
+        export::check_summary(model, &s)?;
         info.scenario_sha256 = info.inputs[0].1.clone();
-        say_raw!("{}", export::montecarlo_table(model, rows, &summary));
+        say_raw!("{}", export::montecarlo_table(model, rows, &s));
         say!("{timing}");
-        files.push(("summary.csv", export::summary_csv(model, &summary)));
-        files.push(("depletion.csv", export::depletion_csv(model, &summary)));
-        files.push(("run.json", export::run_json(model, &info, &summary)));
+        files.push(("summary.csv", export::summary_csv(model, &s)));
+        files.push(("depletion.csv", export::depletion_csv(model, &s)));
+        files.push(("run.json", export::run_json(model, &info, &s)));
+        summary = Some(s);
     }
-    write_outputs(out, &files)?;
-    let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+    let book = output.xlsx.then(|| {
+        fundcast::workbook::run_book(
+            model,
+            rows,
+            summary.as_ref(),
+            opts,
+            (&stem(path), node, sources),
+        )
+    });
+    let extra = fundcast::formats::extra_files(&files, &output.format, book)?;
+    // Kept until every other file is written: a failure leaves no file of paths.
+    let save = save.map(|s| s.finish()).transpose()?;
+    write_outputs_with(out, &extra.csv, &extra.binary)?;
+    let mut names: Vec<String> = extra.csv.iter().map(|(n, _)| n.to_string()).collect();
+    names.extend(extra.binary.iter().map(|(n, _)| n.clone()));
     say!("Written to {}: {}", out.display(), names.join(", "));
+    if let Some(s) = save {
+        let file = s.path().to_path_buf();
+        s.commit()?;
+        say!("Paths written to {}", file.display());
+    }
     Ok(())
 }
 
@@ -822,7 +988,11 @@ fn write_part(part: Part, out: &Path) -> Result<(), Error> {
 
 /// `merge` of a comparison's parts: reloads the base and the variants where the shards
 /// read them, checks their files, and writes `comparison.csv`.
-fn merge_comparison(merged: fundcast::shard::Merged, out: &Path) -> Result<(), Error> {
+fn merge_comparison(
+    merged: fundcast::shard::Merged,
+    out: &Path,
+    output: &OutputArgs,
+) -> Result<(), Error> {
     let h = &merged.header;
     let mut models = Vec::new();
     let mut files = Vec::new();
@@ -841,12 +1011,28 @@ fn merge_comparison(merged: fundcast::shard::Merged, out: &Path) -> Result<(), E
         })
         .collect();
     let c = fundcast::compare::from_summary(&entries, h.paths, h.seed, merged.summary)?;
-    write_comparison(&c, &models[0].1, out)
+    let names: Vec<PathBuf> = std::iter::once(&h.scenario)
+        .chain(&h.variants)
+        .map(PathBuf::from)
+        .collect();
+    let scenarios: Vec<&Path> = names.iter().map(PathBuf::as_path).collect();
+    let opts = montecarlo::Options {
+        paths: h.paths,
+        seed: h.seed,
+        threads: merged.threads,
+    };
+    write_comparison(&c, &models[0].1, &scenarios, opts, out, output)
 }
 
 /// `merge PARTS`: checks and merges the parts of a sharded run and writes the files of
 /// the single run.
-fn merge(parts: &[PathBuf], out: &Path, scenario: Option<&Path>) -> Result<(), Error> {
+fn merge(
+    parts: &[PathBuf],
+    out: &Path,
+    scenario: Option<&Path>,
+    output: &OutputArgs,
+) -> Result<(), Error> {
+    fundcast::formats::check(&output.format)?;
     let mut loaded = Vec::with_capacity(parts.len());
     for p in parts {
         loaded.push((p.clone(), Part::read(p)?));
@@ -855,11 +1041,11 @@ fn merge(parts: &[PathBuf], out: &Path, scenario: Option<&Path>) -> Result<(), E
     drop(loaded);
     let h = &merged.header;
     if h.kind == "compare" {
-        return merge_comparison(merged, out);
+        return merge_comparison(merged, out, output);
     }
     let recorded = PathBuf::from(&h.scenario);
     let path = scenario.unwrap_or(&recorded);
-    let (_, sources, model) = load_tree(path)?;
+    let (node, sources, model) = load_tree(path)?;
     fundcast::shard::check_scenario(path, &input_hashes(&sources), h)?;
     let (rows, det) = fundcast::deterministic(&model);
     export::check_rows(&model, &rows)?;
@@ -889,20 +1075,41 @@ fn merge(parts: &[PathBuf], out: &Path, scenario: Option<&Path>) -> Result<(), E
         path_years_per_second: rate,
         deterministic_depletion: h.deterministic_depletion,
     };
-    write_run(&model, &rows, Some((merged.summary, info, timing)), out)
+    let run = RunOutputs {
+        path: &recorded,
+        node: &node,
+        sources: &sources,
+        model: &model,
+        rows: &rows,
+        opts: montecarlo::Options {
+            paths: h.paths,
+            seed: h.seed,
+            threads: merged.threads,
+        },
+        mc: Some((merged.summary, info, timing)),
+    };
+    write_run(run, out, output, None)
 }
 
-/// Creates `dir` and writes the files into it, each atomically; Ctrl-C waits for them.
-fn write_outputs(dir: &Path, files: &[(&str, String)]) -> Result<(), Error> {
+/// Creates `dir` and writes the text `files`, then the `binary` ones (a workbook,
+/// Parquet tables) into it, each atomically; Ctrl-C waits for them.
+fn write_outputs_with(
+    dir: &Path,
+    files: &[(&str, String)],
+    binary: &[(String, Vec<u8>)],
+) -> Result<(), Error> {
     let _writing = WRITING.lock().unwrap_or_else(|e| e.into_inner());
     std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
         path: dir.to_path_buf(),
         source,
     })?;
-    for (name, text) in files {
+    let all = files
+        .iter()
+        .map(|(n, t)| (*n, t.as_bytes()))
+        .chain(binary.iter().map(|(n, b)| (n.as_str(), &b[..])));
+    for (name, bytes) in all {
         let path = dir.join(name);
-        export::write_atomic(&path, text.as_bytes())
-            .map_err(|source| Error::Write { path, source })?;
+        export::write_atomic(&path, bytes).map_err(|source| Error::Write { path, source })?;
     }
     Ok(())
 }

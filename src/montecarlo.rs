@@ -438,12 +438,34 @@ impl<'m> PathFn for SingleModel<'m> {
 /// Runs `opts.paths` paths on `opts.threads` threads; `progress` is told the number of
 /// paths done every `AHEAD` blocks and at the end.
 pub fn run(model: &Model, opts: Options, progress: &(dyn Fn(usize) + Sync)) -> McRun {
+    run_with(model, opts, progress, None)
+}
+
+/// Receives every path's values, a block of [`BLOCK`] paths at a time, as each block is
+/// projected: blocks come in any order (whichever worker finishes first), each from
+/// the worker that projected it, and at most `AHEAD` blocks ahead of the first block
+/// not yet given. A sink that writes them keeps them in block order
+/// ([`crate::paths_out`]); what it is given never depends on the thread count.
+pub trait BlockSink: Sync {
+    /// Block `b`, paths `b * BLOCK..`: each path's values one after the other
+    /// ([`series`] per path: the yearly metrics year after year, then
+    /// [`PATH_MEASURES`]).
+    fn block(&self, b: usize, values: &[f64]);
+}
+
+/// [`run`], giving every path's values to `sink` (when there is one) as well.
+pub fn run_with(
+    model: &Model,
+    opts: Options,
+    progress: &(dyn Fn(usize) + Sync),
+    sink: Option<&dyn BlockSink>,
+) -> McRun {
     let f = SingleModel {
         model,
         seed: opts.seed,
     };
     let start = Instant::now();
-    let summary = run_paths(&f, opts.paths, opts.threads, progress);
+    let summary = run_paths_with(&f, opts.paths, opts.threads, progress, sink);
     let elapsed_seconds = start.elapsed().as_secs_f64();
     let path_years = (opts.paths * model.frame.years()) as f64;
     McRun {
@@ -528,6 +550,8 @@ struct Slot<W> {
     depletion: Vec<Option<usize>>,
     tally: Tally,
     sums: Sums,
+    /// The block's values, for a sink (empty without one).
+    block: Vec<f64>,
 }
 
 /// Aggregates `paths` paths of `f` on `threads` threads, reproducibly (see the module
@@ -539,7 +563,19 @@ pub fn run_paths<F: PathFn>(
     threads: usize,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Summary {
-    let p = run_blocks(f, paths, threads, 0..paths.div_ceil(BLOCK), false, progress);
+    run_paths_with(f, paths, threads, progress, None)
+}
+
+/// [`run_paths`], giving each block's values to `sink` (when there is one).
+pub fn run_paths_with<F: PathFn>(
+    f: &F,
+    paths: usize,
+    threads: usize,
+    progress: &(dyn Fn(usize) + Sync),
+    sink: Option<&dyn BlockSink>,
+) -> Summary {
+    let blocks = 0..paths.div_ceil(BLOCK);
+    let p = run_blocks_with(f, paths, threads, blocks, false, progress, sink);
     Summary::new(&p.grid, &p.tally, &p.total)
 }
 
@@ -581,12 +617,25 @@ pub fn run_blocks<F: PathFn>(
     keep_blocks: bool,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Partial {
+    run_blocks_with(f, paths, threads, blocks, keep_blocks, progress, None)
+}
+
+/// [`run_blocks`], giving each block's values to `sink` (when there is one).
+fn run_blocks_with<F: PathFn>(
+    f: &F,
+    paths: usize,
+    threads: usize,
+    blocks: Range<usize>,
+    keep_blocks: bool,
+    progress: &(dyn Fn(usize) + Sync),
+    sink: Option<&dyn BlockSink>,
+) -> Partial {
     let threads = threads.max(1);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .expect("thread pool");
-    pool.install(|| aggregate(f, paths, threads, blocks, keep_blocks, progress))
+    pool.install(|| aggregate(f, paths, threads, blocks, keep_blocks, progress, sink))
 }
 
 fn aggregate<F: PathFn>(
@@ -596,6 +645,7 @@ fn aggregate<F: PathFn>(
     range: Range<usize>,
     keep_blocks: bool,
     progress: &(dyn Fn(usize) + Sync),
+    sink: Option<&dyn BlockSink>,
 ) -> Partial {
     let n_series = f.series();
     let (years, groups) = (f.years(), f.groups());
@@ -652,6 +702,11 @@ fn aggregate<F: PathFn>(
             depletion: vec![None; lanes * groups],
             tally: Tally::new(n_series, years, groups),
             sums: Sums::new(n_series),
+            block: if sink.is_some() {
+                vec![0.0; BLOCK * n_series]
+            } else {
+                Vec::new()
+            },
         })
         .collect();
     let blocks = range.end.min(paths.div_ceil(BLOCK));
@@ -698,24 +753,35 @@ fn aggregate<F: PathFn>(
                     let start = j * chunk;
                     let (a, z) = (first.max(start), last.min(start + values.len() / n_series));
                     if a < z {
+                        let values = &values[(a - start) * n_series..(z - start) * n_series];
                         record(
                             &mut slot.tally,
                             &mut slot.sums,
                             &grid,
-                            &values[(a - start) * n_series..(z - start) * n_series],
+                            values,
                             &depletion[(a - start) * groups..(z - start) * groups],
                         );
+                        if sink.is_some() {
+                            slot.block[(a - first) * n_series..(z - first) * n_series]
+                                .copy_from_slice(values);
+                        }
                     }
                 }
             } else {
                 let mut i = first;
                 while i < last {
                     let count = lanes.min(last - i);
+                    // With a sink, straight into the block's values (no copy).
+                    let values = if sink.is_some() {
+                        &mut slot.block[(i - first) * n_series..(i - first + count) * n_series]
+                    } else {
+                        &mut slot.values[..count * n_series]
+                    };
                     f.paths(
                         &mut slot.worker,
                         i as u64,
                         count,
-                        &mut slot.values[..count * n_series],
+                        values,
                         &mut slot.depletion[..count * groups],
                     );
                     // Each series' sums take the paths in path order: the block's sums do
@@ -724,11 +790,14 @@ fn aggregate<F: PathFn>(
                         &mut slot.tally,
                         &mut slot.sums,
                         &grid,
-                        &slot.values[..count * n_series],
+                        values,
                         &slot.depletion[..count * groups],
                     );
                     i += count;
                 }
+            }
+            if let Some(sink) = sink {
+                sink.block(b, &slot.block[..(last - first) * n_series]);
             }
             let mut guard = merge.lock().expect("block sums");
             let m = &mut *guard;

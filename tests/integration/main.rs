@@ -13,6 +13,7 @@ mod hand_computed;
 mod identities;
 mod lanes;
 mod montecarlo;
+mod outputs;
 mod plans;
 mod policy;
 #[cfg(feature = "portable-math")]
