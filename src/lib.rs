@@ -9,6 +9,7 @@
 
 pub mod aggregate;
 pub mod benefits;
+pub mod chart;
 pub mod china;
 mod cohorts;
 pub mod compare;
@@ -27,6 +28,7 @@ pub mod mortality;
 pub mod params;
 pub mod policy;
 pub mod projection;
+pub mod report;
 pub mod scenario;
 mod scheme;
 pub mod simd;

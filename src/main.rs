@@ -23,6 +23,7 @@ use fundcast::document::{Node, Sources};
 use fundcast::export::ExportError;
 use fundcast::measure::{Measure, MeasureError, Target};
 use fundcast::policy::PolicyError;
+use fundcast::report::ChartFiles;
 use fundcast::variants::{Change, VariantError};
 use fundcast::{export, montecarlo, scenario, Model, ScenarioError};
 
@@ -71,6 +72,8 @@ enum Command {
         /// No progress bar.
         #[arg(long, short)]
         quiet: bool,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Validate a scenario without running it.
     Check {
@@ -101,6 +104,8 @@ enum Command {
         /// Folder for comparison.csv.
         #[arg(long, default_value = "out")]
         out: PathBuf,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Find the value of a lever that meets a target, e.g.
     /// --lever contributions.rate --target "p_depleted_by(2050) <= 0.05".
@@ -139,6 +144,8 @@ enum Command {
         /// Folder for sensitivity.csv.
         #[arg(long, default_value = "out")]
         out: PathBuf,
+        #[command(flatten)]
+        report: ReportArgs,
     },
 }
 
@@ -156,6 +163,21 @@ struct McArgs {
     /// Worker threads, 1 to 4096 (default: all cores); never more than the paths.
     #[arg(long)]
     threads: Option<usize>,
+}
+
+/// `report.html` and the chart files beside the CSVs (docs/report.md).
+#[derive(clap::Args, Clone, Copy)]
+struct ReportArgs {
+    /// Do not write report.html.
+    #[arg(long)]
+    no_report: bool,
+    /// Chart files under charts/: svg, png, svg,png or none.
+    #[arg(long, default_value = "none", value_parser = parse_charts)]
+    charts: ChartFiles,
+}
+
+fn parse_charts(text: &str) -> Result<ChartFiles, String> {
+    ChartFiles::parse(text).ok_or_else(|| "expected svg, png, svg,png or none".into())
 }
 
 /// The most paths `--paths` takes (as the scenario key `paths`).
@@ -350,7 +372,8 @@ fn run(cli: Cli) -> Result<(), Error> {
             variants,
             mc,
             out,
-        } => compare(&base, &variants, mc, &out),
+            report,
+        } => compare(&base, &variants, mc, &out, report),
         Command::Solve {
             scenario,
             lever,
@@ -365,13 +388,15 @@ fn run(cli: Cli) -> Result<(), Error> {
             vary,
             mc,
             out,
-        } => sensitivity(&scenario, &measure, &vary, mc, &out),
+            report,
+        } => sensitivity(&scenario, &measure, &vary, mc, &out, report),
         Command::Run {
             scenario,
             out,
             mc,
             quiet,
-        } => run_scenario(&scenario, &out, mc, quiet),
+            report,
+        } => run_scenario(&scenario, &out, mc, quiet, report),
     }
 }
 
@@ -412,11 +437,20 @@ fn diff(a: &Path, b: &Path) -> Result<(), Error> {
     Ok(())
 }
 
-fn compare(base: &Path, variants: &[PathBuf], mc: McArgs, out: &Path) -> Result<(), Error> {
+fn compare(
+    base: &Path,
+    variants: &[PathBuf],
+    mc: McArgs,
+    out: &Path,
+    report: ReportArgs,
+) -> Result<(), Error> {
     let mut models = vec![(stem(base), scenario::load(base)?)];
     for v in variants {
         models.push((stem(v), scenario::load(v)?));
     }
+    let files: Vec<&Path> = std::iter::once(base)
+        .chain(variants.iter().map(|v| v.as_path()))
+        .collect();
     for (_, model) in &models {
         export::check_rows(model, &fundcast::deterministic(model).0)?;
     }
@@ -439,7 +473,37 @@ fn compare(base: &Path, variants: &[PathBuf], mc: McArgs, out: &Path) -> Result<
         })?;
     export::check_comparison(&c, models[0].1.frame.horizon)?;
     say_raw!("{}", export::comparison_table(&c, &models[0].1.currency));
-    write_outputs(out, &[("comparison.csv", export::comparison_csv(&c))])
+    let extra = if report.no_report {
+        Vec::new()
+    } else {
+        let input = fundcast::report::CompareInput {
+            scenarios: models
+                .iter()
+                .zip(&files)
+                .map(|((name, model), file)| {
+                    (
+                        name.as_str(),
+                        model,
+                        *file,
+                        fundcast::deterministic(model).0,
+                    )
+                })
+                .collect(),
+            summaries: models
+                .iter()
+                .map(|(_, model)| montecarlo::run(model, opts, &|_| {}).summary)
+                .collect(),
+            comparison: &c,
+            seed: opts.seed,
+            date: &fundcast::report::today(),
+        };
+        report_files(fundcast::report::compare_report(&input), report.charts)
+    };
+    write_outputs(
+        out,
+        &[("comparison.csv", export::comparison_csv(&c))],
+        &extra,
+    )
 }
 
 fn solve(
@@ -534,6 +598,7 @@ fn sensitivity(
     vary: &[String],
     mc: McArgs,
     out: &Path,
+    report: ReportArgs,
 ) -> Result<(), Error> {
     let (node, sources, model) = load_tree(path)?;
     let measure_text = measure;
@@ -561,16 +626,40 @@ fn sensitivity(
     let (base, rows) =
         fundcast::policy::sensitivity(&node, &sources, measure, &varies, Some(opts))?;
     say_raw!("{}", export::tornado_table(&measure.name(), &base, &rows));
+    let extra = if report.no_report {
+        Vec::new()
+    } else {
+        report_files(
+            fundcast::report::sensitivity_report(
+                &model,
+                path,
+                &measure.name(),
+                &base,
+                &rows,
+                opts.seed,
+                opts.paths,
+                &fundcast::report::today(),
+            ),
+            report.charts,
+        )
+    };
     write_outputs(
         out,
         &[(
             "sensitivity.csv",
             export::sensitivity_csv(&measure.name(), &base, &rows),
         )],
+        &extra,
     )
 }
 
-fn run_scenario(path: &Path, out: &Path, mc: McArgs, quiet: bool) -> Result<(), Error> {
+fn run_scenario(
+    path: &Path,
+    out: &Path,
+    mc: McArgs,
+    quiet: bool,
+    report: ReportArgs,
+) -> Result<(), Error> {
     let (_, sources, model) = load_tree(path)?;
     let opts = mc.options_or(&model, 0)?;
     let (rows, det) = fundcast::deterministic(&model);
@@ -581,21 +670,22 @@ fn run_scenario(path: &Path, out: &Path, mc: McArgs, quiet: bool) -> Result<(), 
         export::deterministic_table(&model, &rows, det.depletion)
     );
     let paths = opts.paths;
+    let inputs: Vec<(String, String)> = sources
+        .files
+        .iter()
+        .map(|f| (f.path.display().to_string(), sha256_hex(f.text.as_bytes())))
+        .collect();
+    let mut summary = None;
     if paths > 0 {
         say!();
         let bar = Progress::new(paths as u64, quiet);
         let mc = montecarlo::run(&model, opts, &|done| bar.set(done as u64));
         bar.finish();
         export::check_summary(&model, &mc.summary)?;
-        let inputs: Vec<(String, String)> = sources
-            .files
-            .iter()
-            .map(|f| (f.path.display().to_string(), sha256_hex(f.text.as_bytes())))
-            .collect();
         let info = export::RunInfo {
             scenario_path: path,
             scenario_sha256: inputs[0].1.clone(),
-            inputs,
+            inputs: inputs.clone(),
             seed: opts.seed,
             paths,
             threads: mc.threads,
@@ -616,15 +706,56 @@ fn run_scenario(path: &Path, out: &Path, mc: McArgs, quiet: bool) -> Result<(), 
         files.push(("summary.csv", export::summary_csv(&model, &mc.summary)));
         files.push(("depletion.csv", export::depletion_csv(&model, &mc.summary)));
         files.push(("run.json", export::run_json(&model, &info, &mc.summary)));
+        summary = Some(mc.summary);
     }
-    write_outputs(out, &files)?;
-    let names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+    let extra = if report.no_report {
+        Vec::new()
+    } else {
+        let input = fundcast::report::RunInput {
+            model: &model,
+            scenario_path: path,
+            files: &inputs,
+            seed: opts.seed,
+            paths,
+            rows: &rows,
+            deterministic_depletion: det.depletion,
+            summary: summary.as_ref(),
+            date: &fundcast::report::today(),
+        };
+        report_files(fundcast::report::run_report(&input), report.charts)
+    };
+    write_outputs(out, &files, &extra)?;
+    let mut names: Vec<&str> = files.iter().map(|(n, _)| *n).collect();
+    names.extend(
+        extra
+            .iter()
+            .map(|(n, _)| n.as_str())
+            .filter(|n| !n.contains('/')),
+    );
+    if extra.iter().any(|(n, _)| n.contains('/')) {
+        names.push("charts/");
+    }
     say!("Written to {}: {}", out.display(), names.join(", "));
     Ok(())
 }
 
-/// Creates `dir` and writes the files into it, each atomically; Ctrl-C waits for them.
-fn write_outputs(dir: &Path, files: &[(&str, String)]) -> Result<(), Error> {
+/// `report.html` and the chart files chosen, as names (under the output folder) and bytes.
+fn report_files(
+    (html, charts): (String, Vec<fundcast::chart::Chart>),
+    which: ChartFiles,
+) -> Vec<(String, Vec<u8>)> {
+    let mut files = vec![("report.html".to_string(), html.into_bytes())];
+    files.extend(fundcast::report::chart_files(&charts, which));
+    files
+}
+
+/// Creates `dir` and writes the files, then the `extra` ones (a name may have a folder,
+/// `charts/`), each atomically; Ctrl-C waits for them.
+fn write_outputs(
+    dir: &Path,
+    files: &[(&str, String)],
+    extra: &[(String, Vec<u8>)],
+) -> Result<(), Error> {
     let _writing = WRITING.lock().unwrap_or_else(|e| e.into_inner());
     std::fs::create_dir_all(dir).map_err(|source| Error::CreateDir {
         path: dir.to_path_buf(),
@@ -634,6 +765,16 @@ fn write_outputs(dir: &Path, files: &[(&str, String)]) -> Result<(), Error> {
         let path = dir.join(name);
         export::write_atomic(&path, text.as_bytes())
             .map_err(|source| Error::Write { path, source })?;
+    }
+    for (name, bytes) in extra {
+        let path = dir.join(name);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Error::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
+        export::write_atomic(&path, bytes).map_err(|source| Error::Write { path, source })?;
     }
     Ok(())
 }
