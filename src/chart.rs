@@ -95,9 +95,23 @@ pub struct Chart {
     /// File stem under `charts/` and the id of its section in the report.
     pub id: String,
     pub title: String,
+    /// Drawn after the title (the scenario's name), so that a chart file tells its
+    /// scenario; empty for none.
+    pub subtitle: String,
     pub y_label: String,
     pub format: Format,
     pub body: Body,
+}
+
+impl Chart {
+    /// The caption drawn above the chart: the title and the subtitle.
+    pub fn caption(&self) -> String {
+        if self.subtitle.is_empty() {
+            self.title.clone()
+        } else {
+            format!("{} — {}", self.title, self.subtitle)
+        }
+    }
 }
 
 /// Colour-blind-safe palette (Okabe–Ito), in order of use.
@@ -243,7 +257,7 @@ fn draw_years<DB: DrawingBackend>(
     let (lo, hi) = range(values, from_zero);
     let (x0, x1) = x_range(years);
     let mut chart = ChartBuilder::on(root)
-        .caption(&c.title, (FAMILY, 24))
+        .caption(c.caption(), (FAMILY, 22))
         .margin(14)
         .x_label_area_size(44)
         .y_label_area_size(92)
@@ -340,12 +354,12 @@ fn draw_years<DB: DrawingBackend>(
     Ok(())
 }
 
-/// Where the legend hides least: top right for a series that falls, else top left.
+/// Where the legend hides least: bottom left for a series that falls, else top left.
 fn legend_place(values: &[f64]) -> SeriesLabelPosition {
     let third = (values.len() / 3).max(1);
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;
     if values.len() >= 2 && mean(&values[values.len() - third..]) < mean(&values[..third]) {
-        SeriesLabelPosition::UpperRight
+        SeriesLabelPosition::LowerLeft
     } else {
         SeriesLabelPosition::UpperLeft
     }
@@ -361,7 +375,7 @@ fn draw_bars<DB: DrawingBackend>(
     let (_, hi) = range(values.iter().copied(), true);
     let (x0, x1) = x_range(years);
     let mut chart = ChartBuilder::on(root)
-        .caption(&c.title, (FAMILY, 24))
+        .caption(c.caption(), (FAMILY, 22))
         .margin(14)
         .x_label_area_size(44)
         .y_label_area_size(92)
@@ -424,7 +438,7 @@ fn draw_tornado<DB: DrawingBackend>(
     let pad = (hi - lo) * 0.25;
     let n = bars.len().max(1) as f64;
     let (title_area, rest) = root.split_vertically(44);
-    title_area.titled(&c.title, (FAMILY, 24))?;
+    title_area.titled(&c.caption(), (FAMILY, 22))?;
     let (keys, plot) = rest.split_horizontally(280);
     let mut chart = ChartBuilder::on(&plot)
         .margin(14)
@@ -447,19 +461,25 @@ fn draw_tornado<DB: DrawingBackend>(
         let y1 = n - i as f64 - 0.15;
         let y0 = n - i as f64 - 0.85;
         let ym = (y0 + y1) / 2.0;
-        for (v, label, col) in [
-            (b.at_low, &b.low_label, low_col),
-            (b.at_high, &b.high_label, high_col),
+        // The smaller end's label to its left, the larger's to its right (low first
+        // when they are equal), so that they never overlap.
+        let low_left = match (b.at_low, b.at_high) {
+            (Some(l), Some(h)) => l <= h,
+            _ => true,
+        };
+        for (v, label, col, left) in [
+            (b.at_low, &b.low_label, low_col, low_left),
+            (b.at_high, &b.high_label, high_col, !low_left),
         ] {
             let Some(v) = v else { continue };
             chart.draw_series(std::iter::once(Rectangle::new(
                 [(base.min(v), y0), (base.max(v), y1)],
                 col.mix(0.75).filled(),
             )))?;
-            let (anchor, x) = if v < base {
-                (HPos::Right, v)
+            let (anchor, x) = if left {
+                (HPos::Right, v.min(base))
             } else {
-                (HPos::Left, v)
+                (HPos::Left, v.max(base))
             };
             let style =
                 TextStyle::from((FAMILY, 13).into_font()).pos(Pos::new(anchor, VPos::Center));
@@ -497,6 +517,7 @@ mod tests {
         Chart {
             id: "fund_end".into(),
             title: title.into(),
+            subtitle: String::new(),
             y_label: "million yuan".into(),
             format: Format::Money,
             body: Body::Years {
@@ -550,7 +571,16 @@ mod tests {
             dark > 200,
             "only {dark} dark pixels where the title is drawn"
         );
-        // The same title in a blank chart area (no title) has none there.
+        // Not the font's empty boxes: private-use characters (not in the font) of the
+        // same count draw other pixels.
+        let boxes = png(&chart("\u{e000}\u{e001}\u{e002}\u{e003}\u{e004}\u{e005}\u{e006}\u{e007}\u{e008}"));
+        let boxes = image::load_from_memory(&boxes).unwrap().to_rgb8();
+        let differ = (w / 2 - 150..w / 2 + 150)
+            .flat_map(|x| (4..40).map(move |y| (x, y)))
+            .filter(|(x, y)| img.get_pixel(*x, *y) != boxes.get_pixel(*x, *y))
+            .count();
+        assert!(differ > 200, "the hanzi look like missing glyphs ({differ} pixels differ)");
+        // No title: no dark pixels there.
         let blank = png(&chart(""));
         let img = image::load_from_memory(&blank).unwrap().to_rgb8();
         let none = (w / 2 - 150..w / 2 + 150)

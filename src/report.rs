@@ -667,6 +667,7 @@ pub fn run_report(r: &RunInput) -> (String, Vec<Chart>) {
             .map(|s| vec![fan_of(s, m, k, n, "Monte Carlo", 0, true)])
             .unwrap_or_default();
         charts.push(Chart {
+            subtitle: model.name.clone(),
             id: id.into(),
             title: title.into(),
             y_label: chart::unit_text(format, currency),
@@ -709,6 +710,7 @@ pub fn run_report(r: &RunInput) -> (String, Vec<Chart>) {
             bold: false,
         };
         charts.push(Chart {
+            subtitle: model.name.clone(),
             id: "pension_split".into(),
             title: "First pensions: whole and basic part (the rest is the account pension)".into(),
             y_label: format!("{currency} a year"),
@@ -725,6 +727,7 @@ pub fn run_report(r: &RunInput) -> (String, Vec<Chart>) {
     }
     if let Some(s) = r.summary {
         charts.push(Chart {
+            subtitle: model.name.clone(),
             id: "depletion_year".into(),
             title: "Year the reserve runs out (share of futures)".into(),
             y_label: "share of futures".into(),
@@ -736,6 +739,7 @@ pub fn run_report(r: &RunInput) -> (String, Vec<Chart>) {
             },
         });
         charts.push(Chart {
+            subtitle: model.name.clone(),
             id: "p_depleted_by".into(),
             title: "P(reserve exhausted by year T)".into(),
             y_label: "probability".into(),
@@ -904,6 +908,7 @@ pub fn compare_report(r: &CompareInput) -> (String, Vec<Chart>) {
             })
             .collect();
         charts.push(Chart {
+            subtitle: format!("base: {}", base.name),
             id: id.into(),
             title: title.into(),
             y_label: chart::unit_text(format, currency),
@@ -916,6 +921,7 @@ pub fn compare_report(r: &CompareInput) -> (String, Vec<Chart>) {
         });
     }
     charts.push(Chart {
+        subtitle: format!("base: {}", base.name),
         id: "p_depleted_by".into(),
         title: "P(reserve exhausted by year T)".into(),
         y_label: "probability".into(),
@@ -1031,6 +1037,7 @@ pub fn sensitivity_report(
     };
     bars.sort_by(|a, b| swing(b).total_cmp(&swing(a)));
     let c = Chart {
+        subtitle: model.name.clone(),
         id: "tornado".into(),
         title: format!("Sensitivity of {measure}, one key at a time"),
         y_label: chart::unit_text(format, &model.currency),

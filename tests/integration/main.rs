@@ -17,5 +17,6 @@ mod plans;
 mod policy;
 mod properties;
 mod regressions;
+mod report;
 mod validation;
 mod zero_features;
