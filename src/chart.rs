@@ -155,7 +155,6 @@ pub fn svg(chart: &Chart) -> String {
 
 /// The chart as PNG bytes, `SIZE` pixels, white background.
 pub fn png(chart: &Chart) -> Vec<u8> {
-    use image::ImageEncoder as _;
     register_font();
     let (w, h) = SIZE;
     let mut rgb = vec![255u8; (w * h * 3) as usize];
@@ -165,10 +164,38 @@ pub fn png(chart: &Chart) -> Vec<u8> {
         let _ = root.present();
     }
     let mut out = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut out)
-        .write_image(&rgb, w, h, image::ColorType::Rgb8)
-        .expect("PNG encoding into memory");
+    {
+        let mut encoder = ::png::Encoder::new(&mut out, w, h);
+        encoder.set_color(::png::ColorType::Rgb);
+        encoder.set_depth(::png::BitDepth::Eight);
+        let mut writer = encoder.write_header().expect("PNG header into memory");
+        writer
+            .write_image_data(&rgb)
+            .expect("PNG encoding into memory");
+    }
     out
+}
+
+/// A PNG's pixels: width, height and RGB bytes (tests read charts and screenshots).
+pub fn decode_png(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), ::png::DecodingError> {
+    let mut decoder = ::png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(::png::Transformations::normalize_to_color8());
+    let mut reader = decoder.read_info()?;
+    let mut buf = vec![0; reader.output_buffer_size()];
+    let info = reader.next_frame(&mut buf)?;
+    buf.truncate(info.buffer_size());
+    let channels = info.color_type.samples();
+    let rgb = match info.color_type {
+        ::png::ColorType::Grayscale | ::png::ColorType::GrayscaleAlpha => buf
+            .chunks(channels)
+            .flat_map(|p| [p[0], p[0], p[0]])
+            .collect(),
+        _ => buf
+            .chunks(channels)
+            .flat_map(|p| [p[0], p[1], p[2]])
+            .collect(),
+    };
+    Ok((info.width, info.height, rgb))
 }
 
 /// The number of an axis tick: money in millions, probabilities in per cent.
@@ -548,46 +575,55 @@ mod tests {
         assert!(!s.contains("<fund>"));
     }
 
+    /// Dark pixels (every channel below 128) of a PNG in `x0..x1` × `y0..y1`.
+    fn dark(bytes: &[u8], (x0, x1): (u32, u32), (y0, y1): (u32, u32)) -> usize {
+        let (w, _, rgb) = decode_png(bytes).unwrap();
+        (x0..x1)
+            .flat_map(|x| (y0..y1).map(move |y| (x, y)))
+            .filter(|(x, y)| {
+                let i = ((y * w + x) * 3) as usize;
+                rgb[i..i + 3].iter().all(|c| *c < 128)
+            })
+            .count()
+    }
+
     #[test]
     fn png_decodes_to_the_chart_size() {
-        let bytes = png(&chart("fund"));
-        let img = image::load_from_memory(&bytes).unwrap();
-        assert_eq!((img.width(), img.height()), SIZE);
+        let (w, h, rgb) = decode_png(&png(&chart("fund"))).unwrap();
+        assert_eq!((w, h), SIZE);
+        assert_eq!(rgb.len(), (w * h * 3) as usize);
     }
 
     /// The title of a Chinese scenario is drawn in PNG: dark pixels in the title band,
     /// through the shipped CJK font (no system font).
     #[test]
     fn png_draws_a_chinese_title() {
-        let bytes = png(&chart("赣州市养老保险基金"));
-        let img = image::load_from_memory(&bytes).unwrap().to_rgb8();
         let (w, _) = SIZE;
         // The caption is centred in the top 40 pixels.
-        let dark = (w / 2 - 150..w / 2 + 150)
-            .flat_map(|x| (4..40).map(move |y| (x, y)))
-            .filter(|(x, y)| img.get_pixel(*x, *y).0.iter().all(|c| *c < 128))
-            .count();
-        assert!(
-            dark > 200,
-            "only {dark} dark pixels where the title is drawn"
-        );
+        let band = ((w / 2 - 150, w / 2 + 150), (4, 40));
+        let hanzi = png(&chart("赣州市养老保险基金"));
+        let n = dark(&hanzi, band.0, band.1);
+        assert!(n > 200, "only {n} dark pixels where the title is drawn");
         // Not the font's empty boxes: private-use characters (not in the font) of the
         // same count draw other pixels.
-        let boxes = png(&chart("\u{e000}\u{e001}\u{e002}\u{e003}\u{e004}\u{e005}\u{e006}\u{e007}\u{e008}"));
-        let boxes = image::load_from_memory(&boxes).unwrap().to_rgb8();
-        let differ = (w / 2 - 150..w / 2 + 150)
-            .flat_map(|x| (4..40).map(move |y| (x, y)))
-            .filter(|(x, y)| img.get_pixel(*x, *y) != boxes.get_pixel(*x, *y))
+        let boxes = png(&chart(
+            "\u{e000}\u{e001}\u{e002}\u{e003}\u{e004}\u{e005}\u{e006}\u{e007}\u{e008}",
+        ));
+        let (_, _, a) = decode_png(&hanzi).unwrap();
+        let (_, _, b) = decode_png(&boxes).unwrap();
+        let differ = (band.0 .0..band.0 .1)
+            .flat_map(|x| (band.1 .0..band.1 .1).map(move |y| (x, y)))
+            .filter(|(x, y)| {
+                let i = ((y * w + x) * 3) as usize;
+                a[i..i + 3] != b[i..i + 3]
+            })
             .count();
-        assert!(differ > 200, "the hanzi look like missing glyphs ({differ} pixels differ)");
+        assert!(
+            differ > 200,
+            "the hanzi look like missing glyphs ({differ} pixels differ)"
+        );
         // No title: no dark pixels there.
-        let blank = png(&chart(""));
-        let img = image::load_from_memory(&blank).unwrap().to_rgb8();
-        let none = (w / 2 - 150..w / 2 + 150)
-            .flat_map(|x| (4..40).map(move |y| (x, y)))
-            .filter(|(x, y)| img.get_pixel(*x, *y).0.iter().all(|c| *c < 128))
-            .count();
-        assert_eq!(none, 0);
+        assert_eq!(dark(&png(&chart("")), band.0, band.1), 0);
     }
 
     #[test]

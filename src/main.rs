@@ -630,16 +630,16 @@ fn sensitivity(
         Vec::new()
     } else {
         report_files(
-            fundcast::report::sensitivity_report(
-                &model,
-                path,
-                &measure.name(),
-                &base,
-                &rows,
-                opts.seed,
-                opts.paths,
-                &fundcast::report::today(),
-            ),
+            fundcast::report::sensitivity_report(&fundcast::report::SensitivityInput {
+                model: &model,
+                scenario_path: path,
+                measure: &measure.name(),
+                base: &base,
+                rows: &rows,
+                seed: opts.seed,
+                paths: opts.paths,
+                date: &fundcast::report::today(),
+            }),
             report.charts,
         )
     };

@@ -140,11 +140,9 @@ pub fn headlines(counts: &[u64], base_year: i32) -> Vec<String> {
         .collect();
     let mut out = Vec::new();
     for p in [90u64, 50] {
-        if p == 50 && cum[0] * 100 > 10 * n {
-            // Said already: more than 10 % (so perhaps 50 %) are out in the first year.
-            if cum[0] * 100 > 50 * n {
-                continue;
-            }
+        if p == 50 && cum[0] * 100 > 50 * n {
+            // Said already for 90 %: the share out in the first year.
+            continue;
         }
         // The last year through which at least p % of paths are not depleted.
         let last = (0..years).rev().find(|t| cum[*t] * 100 <= (100 - p) * n);
@@ -959,17 +957,30 @@ pub fn compare_report(r: &CompareInput) -> (String, Vec<Chart>) {
     (out, charts)
 }
 
+/// What a report of a sensitivity is made from.
+pub struct SensitivityInput<'a> {
+    pub model: &'a Model,
+    pub scenario_path: &'a Path,
+    pub measure: &'a str,
+    pub base: &'a crate::measure::Evaluation,
+    pub rows: &'a [crate::policy::Swing],
+    pub seed: u64,
+    pub paths: usize,
+    pub date: &'a str,
+}
+
 /// The report of a sensitivity: the tornado and its table.
-pub fn sensitivity_report(
-    model: &Model,
-    scenario_path: &Path,
-    measure: &str,
-    base: &crate::measure::Evaluation,
-    rows: &[crate::policy::Swing],
-    seed: u64,
-    paths: usize,
-    date: &str,
-) -> (String, Vec<Chart>) {
+pub fn sensitivity_report(r: &SensitivityInput) -> (String, Vec<Chart>) {
+    let SensitivityInput {
+        model,
+        scenario_path,
+        measure,
+        base,
+        rows,
+        seed,
+        paths,
+        date,
+    } = *r;
     let mut out = String::new();
     open_page(
         &mut out,
