@@ -56,8 +56,10 @@ pub struct Line {
     pub label: String,
     pub values: Vec<f64>,
     pub colour: usize,
-    /// Drawn thicker, on top (the deterministic projection).
+    /// Drawn thicker, in black, on top (the deterministic projection of a run).
     pub bold: bool,
+    /// Drawn dashed (a deterministic line beside a fan of its own colour).
+    pub dashed: bool,
 }
 
 /// One bar of a tornado: a key, its low and high changes and the measure at each.
@@ -101,17 +103,6 @@ pub struct Chart {
     pub y_label: String,
     pub format: Format,
     pub body: Body,
-}
-
-impl Chart {
-    /// The caption drawn above the chart: the title and the subtitle.
-    pub fn caption(&self) -> String {
-        if self.subtitle.is_empty() {
-            self.title.clone()
-        } else {
-            format!("{} — {}", self.title, self.subtitle)
-        }
-    }
 }
 
 /// Colour-blind-safe palette (Okabe–Ito), in order of use.
@@ -258,6 +249,38 @@ fn draw<DB: DrawingBackend>(c: &Chart, root: &DrawingArea<DB, Shift>) -> Result<
     }
 }
 
+/// Draws the title (and the subtitle on a second, smaller line) centred at the top,
+/// each in the largest size up to 22 (15) pixels that fits the width; gives the area
+/// below.
+fn header<DB: DrawingBackend>(
+    c: &Chart,
+    root: &DrawingArea<DB, Shift>,
+) -> Result<DrawingArea<DB, Shift>, Fail<DB>> {
+    let (w, _) = root.dim_in_pixel();
+    let height = if c.subtitle.is_empty() { 40 } else { 62 };
+    let (top, rest) = root.split_vertically(height);
+    let mut y = 8;
+    for (text, largest) in [(&c.title, 22u32), (&c.subtitle, 15)] {
+        if text.is_empty() {
+            continue;
+        }
+        let mut size = largest;
+        while size > 8 {
+            let style = TextStyle::from((FAMILY, size).into_font());
+            let (tw, _) = top.estimate_text_size(text, &style)?;
+            if tw + 24 <= w {
+                break;
+            }
+            size -= 1;
+        }
+        let style =
+            TextStyle::from((FAMILY, size).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+        top.draw(&Text::new(text.to_string(), ((w / 2) as i32, y), style))?;
+        y += largest as i32 + 8;
+    }
+    Ok(rest)
+}
+
 fn x_range(years: &[i32]) -> (f64, f64) {
     let a = *years.first().unwrap_or(&0) as f64;
     let b = *years.last().unwrap_or(&0) as f64;
@@ -283,8 +306,8 @@ fn draw_years<DB: DrawingBackend>(
     let from_zero = !matches!(c.format, Format::Ratio);
     let (lo, hi) = range(values, from_zero);
     let (x0, x1) = x_range(years);
-    let mut chart = ChartBuilder::on(root)
-        .caption(c.caption(), (FAMILY, 22))
+    let area = header(c, root)?;
+    let mut chart = ChartBuilder::on(&area)
         .margin(14)
         .x_label_area_size(44)
         .y_label_area_size(92)
@@ -349,15 +372,15 @@ fn draw_years<DB: DrawingBackend>(
     for l in lines {
         let col = if l.bold { BLACK } else { colour(l.colour) };
         let width = if l.bold { 3 } else { 2 };
-        chart
-            .draw_series(LineSeries::new(
-                xs.iter().zip(&l.values).map(|(x, y)| (*x, *y)),
-                col.stroke_width(width),
-            ))?
-            .label(l.label.clone())
-            .legend(move |(x, y)| {
-                PathElement::new(vec![(x, y), (x + 20, y)], col.stroke_width(width))
-            });
+        let points = xs.iter().zip(&l.values).map(|(x, y)| (*x, *y));
+        let drawn = if l.dashed {
+            chart.draw_series(DashedLineSeries::new(points, 8, 5, col.stroke_width(width)))?
+        } else {
+            chart.draw_series(LineSeries::new(points, col.stroke_width(width)))?
+        };
+        drawn.label(l.label.clone()).legend(move |(x, y)| {
+            PathElement::new(vec![(x, y), (x + 20, y)], col.stroke_width(width))
+        });
         if xs.len() == 1 {
             chart.draw_series(std::iter::once(Circle::new(
                 (xs[0], l.values[0]),
@@ -401,8 +424,8 @@ fn draw_bars<DB: DrawingBackend>(
 ) -> Result<(), Fail<DB>> {
     let (_, hi) = range(values.iter().copied(), true);
     let (x0, x1) = x_range(years);
-    let mut chart = ChartBuilder::on(root)
-        .caption(c.caption(), (FAMILY, 22))
+    let area = header(c, root)?;
+    let mut chart = ChartBuilder::on(&area)
         .margin(14)
         .x_label_area_size(44)
         .y_label_area_size(92)
@@ -464,8 +487,7 @@ fn draw_tornado<DB: DrawingBackend>(
     let (lo, hi) = range(values, false);
     let pad = (hi - lo) * 0.25;
     let n = bars.len().max(1) as f64;
-    let (title_area, rest) = root.split_vertically(44);
-    title_area.titled(&c.caption(), (FAMILY, 22))?;
+    let rest = header(c, root)?;
     let (keys, plot) = rest.split_horizontally(280);
     let mut chart = ChartBuilder::on(&plot)
         .margin(14)
@@ -562,6 +584,7 @@ mod tests {
                     values: vec![1e8, 1.1e8, 1.2e8],
                     colour: 6,
                     bold: true,
+                    dashed: false,
                 }],
             },
         }

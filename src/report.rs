@@ -678,6 +678,7 @@ pub fn run_report(r: &RunInput) -> (String, Vec<Chart>) {
                     values: r.rows.iter().map(|row| row[m]).collect(),
                     colour: 6,
                     bold: true,
+                    dashed: false,
                 }],
             },
         });
@@ -706,6 +707,7 @@ pub fn run_report(r: &RunInput) -> (String, Vec<Chart>) {
             values: r.rows.iter().map(|row| row[m]).collect(),
             colour,
             bold: false,
+            dashed: true,
         };
         charts.push(Chart {
             subtitle: model.name.clone(),
@@ -717,8 +719,8 @@ pub fn run_report(r: &RunInput) -> (String, Vec<Chart>) {
                 years: years.clone(),
                 fans,
                 lines: vec![
-                    det(AVERAGE_FIRST_PENSION, "whole (deterministic)", 1),
-                    det(BASIC_PENSION_AVG, "basic + transitional (deterministic)", 3),
+                    det(AVERAGE_FIRST_PENSION, "whole (deterministic)", 0),
+                    det(BASIC_PENSION_AVG, "basic + transitional (deterministic)", 2),
                 ],
             },
         });
@@ -750,6 +752,7 @@ pub fn run_report(r: &RunInput) -> (String, Vec<Chart>) {
                     values: (0..n).map(|t| s.p_depleted_by(t)).collect(),
                     colour: 1,
                     bold: false,
+                    dashed: false,
                 }],
             },
         });
@@ -903,6 +906,7 @@ pub fn compare_report(r: &CompareInput) -> (String, Vec<Chart>) {
                 values: rows.iter().map(|row| row[m]).collect(),
                 colour: i,
                 bold: false,
+                dashed: true,
             })
             .collect();
         charts.push(Chart {
@@ -936,6 +940,7 @@ pub fn compare_report(r: &CompareInput) -> (String, Vec<Chart>) {
                     values: (0..n).map(|t| s.p_depleted_by(t)).collect(),
                     colour: i,
                     bold: false,
+                    dashed: false,
                 })
                 .collect(),
         },
@@ -949,7 +954,7 @@ pub fn compare_report(r: &CompareInput) -> (String, Vec<Chart>) {
         let note = if ch.id == "p_depleted_by" {
             ""
         } else {
-            "Each scenario: its median (line) and 5–95 % band over the common futures, and its deterministic projection (thin line)."
+            "Each scenario: its median (line) and 5–95 % band over the common futures, and its deterministic projection (dashed)."
         };
         chart_section(&mut out, ch, unit, note);
     }
