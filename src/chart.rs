@@ -2,7 +2,7 @@
 //! chart, giving both the inline SVG of `report.html` and the files `charts/*.svg|png`.
 //!
 //! Takes a [`Chart`] (what to draw: fans of Monte Carlo quantiles, lines, bars or a
-//! tornado) built by [`crate::report`]; gives SVG text ([`svg`]) or PNG bytes ([`png`]).
+//! tornado) built by [`crate::report`]; gives SVG text ([`svg()`]) or PNG bytes ([`png()`]).
 //! Text is laid out and, in PNG, rasterised with the font shipped in
 //! `assets/fonts/FundcastSans.ttf` (DejaVu Sans's Latin and Droid Sans Fallback's CJK,
 //! see `assets/fonts/README.md`), registered with plotters' `ab_glyph` backend, so no

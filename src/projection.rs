@@ -103,7 +103,7 @@ pub enum Plan {
     /// sums of R (pensioners and their pensions) as it goes, saving a pass; with
     /// `actives`, their pass over A also takes step 1's contributors and wage base.
     /// Valid when step 3 does not depend on the fund (no indexation brake), the scheme
-    /// allows it ([`crate::scheme::Scheme::FUSABLE`]; China's rules do not) and the
+    /// allows it (`scheme::Scheme::FUSABLE`, a private module; China's rules do not) and the
     /// ledger is off; `actives` also needs actives to be the only members and to carry
     /// no records (no vested members, no disabled, the `replacement` formula).
     Fused {
@@ -122,7 +122,7 @@ pub struct PlanError {
 
 /// Projects paths of one model, `R::LANES` at a time (one per lane), reusing its work
 /// arrays. `Projector::new` makes the one-path projector; [`Projector::lanes`] one of
-/// any lane type. The model's pension scheme ([`crate::scheme`]) is chosen when it is
+/// any lane type. The model's pension scheme (the private module `scheme`) is chosen when it is
 /// made; the year loop is compiled once per scheme.
 pub struct Projector<'m, R: Real = f64> {
     core: Core<'m, R>,

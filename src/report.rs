@@ -194,6 +194,7 @@ const CSS: &str = r#"
 body { font-family: var(--font); color: var(--ink); background: var(--bg); margin: 0 auto;
   max-width: 1040px; padding: 1rem; line-height: 1.45; }
 h1 { font-size: 1.6rem; margin: 0.2rem 0 0.6rem; }
+h3 { font-size: 1.05rem; margin: 1rem 0 0.3rem; }
 h2 { font-size: 1.2rem; margin: 1.6rem 0 0.4rem; border-bottom: 1px solid var(--rule); }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; margin: 0.4rem 0; }
 th, td { padding: 0.2rem 0.55rem; border-bottom: 1px solid var(--rule); text-align: right;
@@ -826,20 +827,6 @@ pub fn compare_report(r: &CompareInput) -> (String, Vec<Chart>) {
     // The paired differences.
     out.push_str("<section id=\"differences\">\n<h2>Differences from the base, paired on common random numbers</h2>\n");
     out.push_str("<p class=\"note\">Each variant's value, its difference from the base (the mean of the path-by-path differences) and the standard error of that difference, paired and as if the runs were independent. Per-year paired differences are not kept by a comparison: the measures are those of whole paths or of the horizon.</p>\n");
-    out.push_str(
-        "<div class=\"scroll\"><table class=\"points\" id=\"paired\">\n<thead><tr><th>measure</th>",
-    );
-    for name in &c.names {
-        let _ = write!(out, "<th>{}</th>", escape(name));
-    }
-    for name in &c.names[1..] {
-        let _ = write!(
-            out,
-            "<th>{0} − base</th><th>s.e. paired</th><th>s.e. unpaired</th>",
-            escape(name)
-        );
-    }
-    out.push_str("</tr></thead>\n<tbody>\n");
     let measures: Vec<&str> = c
         .lines
         .iter()
@@ -858,27 +845,40 @@ pub fn compare_report(r: &CompareInput) -> (String, Vec<Chart>) {
         }
     };
     let year_cell = |x: f64| format!("<td data-v=\"{}\">{x:.0}</td>", num(x));
-    for m in &measures {
-        let f = format_of(m);
-        let show = |x: Option<f64>, what: &str| match x {
-            Some(v) if v.is_finite() && f == Format::Plain => year_cell(v),
-            Some(v) if v.is_finite() => cell(f, v),
-            _ => format!("<td>{what}</td>"),
-        };
-        let _ = write!(out, "<tr><td>{}</td>", escape(m));
-        let line = |n: &str| c.lines.iter().find(|l| l.scenario == n && l.measure == *m);
-        for name in &c.names {
-            out.push_str(&show(line(name).and_then(|l| l.value), "not depleted"));
+    // One table per variant (narrow enough for a phone and a printed page).
+    for (i, variant) in c.names.iter().enumerate().skip(1) {
+        let _ = write!(
+            out,
+            "<h3>{} − base</h3>\n<div class=\"scroll\"><table class=\"points\" id=\"paired-{i}\">\n\
+             <thead><tr><th>measure</th><th>{} (base)</th><th>{}</th><th>difference</th>\
+             <th>s.e. paired</th><th>s.e. unpaired</th></tr></thead>\n<tbody>\n",
+            escape(variant),
+            escape(&c.names[0]),
+            escape(variant)
+        );
+        for m in &measures {
+            let f = format_of(m);
+            let show = |x: Option<f64>, what: &str| match x {
+                Some(v) if v.is_finite() && f == Format::Plain => year_cell(v),
+                Some(v) if v.is_finite() => cell(f, v),
+                _ => format!("<td>{what}</td>"),
+            };
+            let line = |n: &str| c.lines.iter().find(|l| l.scenario == n && l.measure == *m);
+            let l = line(variant);
+            let _ = writeln!(
+                out,
+                "<tr><td>{}</td>{}{}{}{}{}</tr>",
+                escape(m),
+                show(line(&c.names[0]).and_then(|l| l.value), "not depleted"),
+                show(l.and_then(|l| l.value), "not depleted"),
+                show(l.and_then(|l| l.difference), "–"),
+                show(l.and_then(|l| l.se_paired), "–"),
+                show(l.and_then(|l| l.se_unpaired), "–"),
+            );
         }
-        for name in &c.names[1..] {
-            let l = line(name);
-            out.push_str(&show(l.and_then(|l| l.difference), "–"));
-            out.push_str(&show(l.and_then(|l| l.se_paired), "–"));
-            out.push_str(&show(l.and_then(|l| l.se_unpaired), "–"));
-        }
-        out.push_str("</tr>\n");
+        out.push_str("</tbody></table></div>\n");
     }
-    out.push_str("</tbody></table></div>\n</section>\n");
+    out.push_str("</section>\n");
 
     let mut charts = Vec::new();
     for (m, id, title, format) in run_series(base) {

@@ -297,7 +297,8 @@ fn compare_and_sensitivity_write_their_reports() {
     );
     let html = read(&cmp.join("report.html"));
     assert_self_contained(&html);
-    assert!(html.contains("id=\"paired\""));
+    assert!(html.contains("id=\"paired-1\""));
+    assert!(html.contains("id=\"paired-2\""));
     assert!(html.contains("ganzhou-subsidy-15 − base"));
     assert!(html.contains("s.e. paired"));
     assert!(html.contains("id=\"svg-fund_end\""));
