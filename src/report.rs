@@ -214,6 +214,7 @@ code { word-break: break-all; }
   font-size: 0.85rem; } h1 { font-size: 1.3rem; } }
 @media print { body { max-width: none; padding: 0; font-size: 10pt; }
   section.chart { break-inside: avoid; page-break-inside: avoid; }
+  svg { max-height: 9.5cm; width: auto; max-width: 100%; margin: 0 auto; }
   details > summary { display: none; } details:not([open]) > .scroll { display: none; }
   a { color: inherit; text-decoration: none; } }
 "#;
