@@ -189,12 +189,11 @@ pub fn decode_png(bytes: &[u8]) -> Result<(u32, u32, Vec<u8>), ::png::DecodingEr
     Ok((info.width, info.height, rgb))
 }
 
-/// The number of an axis tick: money in millions, probabilities in per cent.
-pub fn axis_text(format: Format, y: f64) -> String {
+/// The number of an axis tick: money in millions (one decimal when the axis, whose
+/// largest magnitude is `extent`, stays under ten million), probabilities in per cent.
+pub fn axis_text(format: Format, y: f64, extent: f64) -> String {
     match format {
-        Format::Money => {
-            crate::report::thousands(y / 1e6, if y.abs() < 1e7 && y != 0.0 { 1 } else { 0 })
-        }
+        Format::Money => crate::report::thousands(y / 1e6, usize::from(extent < 1e7)),
         Format::Persons | Format::Plain => crate::report::thousands(y, 0),
         Format::Ratio => format!("{y:.2}"),
         Format::Probability => format!("{:.0} %", y * 100.0),
@@ -324,7 +323,7 @@ fn draw_years<DB: DrawingBackend>(
         .configure_mesh()
         .x_labels(years.len().clamp(2, 12))
         .x_label_formatter(&|x| format!("{:.0}", x))
-        .y_label_formatter(&|y| axis_text(format, *y))
+        .y_label_formatter(&|y| axis_text(format, *y, lo.abs().max(hi.abs())))
         .x_desc("year")
         .y_desc(&y_desc)
         .label_style((FAMILY, 14))
@@ -422,20 +421,22 @@ fn draw_bars<DB: DrawingBackend>(
     values: &[f64],
     label: &str,
 ) -> Result<(), Fail<DB>> {
+    // Shares: from zero up (an empty histogram too).
     let (_, hi) = range(values.iter().copied(), true);
+    let lo = 0.0;
     let (x0, x1) = x_range(years);
     let area = header(c, root)?;
     let mut chart = ChartBuilder::on(&area)
         .margin(14)
         .x_label_area_size(44)
         .y_label_area_size(92)
-        .build_cartesian_2d((x0 - 0.5)..(x1 + 0.5), 0.0..hi)?;
+        .build_cartesian_2d((x0 - 0.5)..(x1 + 0.5), lo..hi)?;
     let format = c.format;
     chart
         .configure_mesh()
         .x_labels(years.len().clamp(2, 12))
         .x_label_formatter(&|x| format!("{:.0}", x))
-        .y_label_formatter(&|y| axis_text(format, *y))
+        .y_label_formatter(&|y| axis_text(format, *y, lo.abs().max(hi.abs())))
         .x_desc("year")
         .y_desc(&c.y_label)
         .label_style((FAMILY, 14))
@@ -498,7 +499,7 @@ fn draw_tornado<DB: DrawingBackend>(
         .configure_mesh()
         .disable_y_mesh()
         .disable_y_axis()
-        .x_label_formatter(&|x| axis_text(format, *x))
+        .x_label_formatter(&|x| axis_text(format, *x, (lo - pad).abs().max((hi + pad).abs())))
         .x_desc(&c.y_label)
         .label_style((FAMILY, 14))
         .axis_desc_style((FAMILY, 15))
