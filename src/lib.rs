@@ -11,6 +11,7 @@
 
 pub mod aggregate;
 pub mod benefits;
+pub mod chart;
 pub mod china;
 mod cohorts;
 pub mod compare;
@@ -34,6 +35,7 @@ pub mod parquet_io;
 pub mod paths_out;
 pub mod policy;
 pub mod projection;
+pub mod report;
 pub mod scenario;
 mod scheme;
 pub mod shard;

@@ -23,6 +23,7 @@ use fundcast::document::{Node, Sources};
 use fundcast::export::ExportError;
 use fundcast::measure::{Measure, MeasureError, Target};
 use fundcast::policy::PolicyError;
+use fundcast::report::ChartFiles;
 use fundcast::shard::{Part, ShardError};
 use fundcast::variants::{Change, VariantError};
 use fundcast::{export, montecarlo, scenario, Model, ScenarioError};
@@ -79,6 +80,8 @@ enum Command {
         quiet: bool,
         #[command(flatten)]
         output: OutputArgs,
+        #[command(flatten)]
+        report: ReportArgs,
         /// Also write every path's yearly metrics, in long format (path, year, one
         /// column per metric), to FILE: CSV for `.csv`, Parquet for `.parquet` (with the
         /// `parquet` feature); streamed, block by block.
@@ -100,6 +103,8 @@ enum Command {
         scenario: Option<PathBuf>,
         #[command(flatten)]
         output: OutputArgs,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Validate a scenario without running it.
     Check {
@@ -137,6 +142,8 @@ enum Command {
         shard: Option<String>,
         #[command(flatten)]
         output: OutputArgs,
+        #[command(flatten)]
+        report: ReportArgs,
     },
     /// Find the value of a lever that meets a target, e.g.
     /// --lever contributions.rate --target "p_depleted_by(2050) <= 0.05".
@@ -177,6 +184,8 @@ enum Command {
         out: PathBuf,
         #[command(flatten)]
         output: OutputArgs,
+        #[command(flatten)]
+        report: ReportArgs,
     },
 }
 
@@ -211,6 +220,21 @@ struct OutputArgs {
         value_name = "FORMATS"
     )]
     format: Vec<fundcast::formats::Format>,
+}
+
+/// `report.html` and the chart files beside the CSVs (docs/report.md).
+#[derive(clap::Args, Clone, Copy)]
+struct ReportArgs {
+    /// Do not write report.html.
+    #[arg(long)]
+    no_report: bool,
+    /// Chart files under charts/: svg, png, svg,png or none.
+    #[arg(long, default_value = "none", value_parser = parse_charts)]
+    charts: ChartFiles,
+}
+
+fn parse_charts(text: &str) -> Result<ChartFiles, String> {
+    ChartFiles::parse(text).ok_or_else(|| "expected svg, png, svg,png or none".into())
 }
 
 /// The most paths `--paths` takes (as the scenario key `paths`).
@@ -414,7 +438,16 @@ fn run(cli: Cli) -> Result<(), Error> {
             out,
             shard,
             output,
-        } => compare(&base, &variants, mc, &out, shard.as_deref(), &output),
+            report,
+        } => compare(
+            &base,
+            &variants,
+            mc,
+            &out,
+            shard.as_deref(),
+            &output,
+            report,
+        ),
         Command::Solve {
             scenario,
             lever,
@@ -430,7 +463,8 @@ fn run(cli: Cli) -> Result<(), Error> {
             mc,
             out,
             output,
-        } => sensitivity(&scenario, &measure, &vary, mc, &out, &output),
+            report,
+        } => sensitivity(&scenario, &measure, &vary, mc, &out, &output, report),
         Command::Run {
             scenario,
             out,
@@ -439,6 +473,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             quiet,
             output,
             save_paths,
+            ..
         } => {
             if save_paths.is_some()
                 || output.xlsx
@@ -461,14 +496,23 @@ fn run(cli: Cli) -> Result<(), Error> {
             shard: None,
             quiet,
             output,
+            report,
             save_paths,
-        } => run_scenario(&scenario, &out, mc, quiet, &output, save_paths.as_deref()),
+        } => run_scenario(
+            &scenario,
+            &out,
+            mc,
+            quiet,
+            (&output, report),
+            save_paths.as_deref(),
+        ),
         Command::Merge {
             parts,
             out,
             scenario,
             output,
-        } => merge(&parts, &out, scenario.as_deref(), &output),
+            report,
+        } => merge(&parts, &out, scenario.as_deref(), (&output, report)),
     }
 }
 
@@ -516,6 +560,7 @@ fn compare(
     out: &Path,
     shard: Option<&str>,
     output: &OutputArgs,
+    report: ReportArgs,
 ) -> Result<(), Error> {
     fundcast::formats::check(&output.format)?;
     let text = shard;
@@ -584,19 +629,20 @@ fn compare(
     let scenarios: Vec<&Path> = std::iter::once(base)
         .chain(variants.iter().map(PathBuf::as_path))
         .collect();
-    write_comparison(&c, &models[0].1, &scenarios, opts, out, output)
+    write_comparison(&c, &models, &scenarios, opts, out, (output, report))
 }
 
-/// Prints a comparison and writes `comparison.csv` and the outputs `output` asks for
-/// (for `compare` and a merge of its shards).
+/// Prints a comparison and writes `comparison.csv`, the report and the outputs `output`
+/// asks for (for `compare` and a merge of its shards).
 fn write_comparison(
     c: &fundcast::compare::Comparison,
-    base: &Model,
+    models: &[(String, Model)],
     scenarios: &[&Path],
     opts: montecarlo::Options,
     out: &Path,
-    output: &OutputArgs,
+    (output, report): (&OutputArgs, ReportArgs),
 ) -> Result<(), Error> {
+    let base = &models[0].1;
     export::check_comparison(c, base.frame.horizon)?;
     say_raw!("{}", export::comparison_table(c, &base.currency));
     let mut trees = Vec::new();
@@ -606,13 +652,40 @@ fn write_comparison(
             trees.push((stem(path), node, sources));
         }
     }
-    let extra = fundcast::formats::extra_files(
+    let mut extra = fundcast::formats::extra_files(
         &[("comparison.csv", export::comparison_csv(c))],
         &output.format,
         output
             .xlsx
             .then(|| fundcast::workbook::compare_book(c, opts, &trees)),
     )?;
+    if !report.no_report {
+        let input = fundcast::report::CompareInput {
+            scenarios: models
+                .iter()
+                .zip(scenarios)
+                .map(|((name, model), file)| {
+                    (
+                        name.as_str(),
+                        model,
+                        *file,
+                        fundcast::deterministic(model).0,
+                    )
+                })
+                .collect(),
+            summaries: models
+                .iter()
+                .map(|(_, model)| montecarlo::run(model, opts, &|_| {}).summary)
+                .collect(),
+            comparison: c,
+            seed: opts.seed,
+            date: &fundcast::report::today(),
+        };
+        extra.binary.extend(report_files(
+            fundcast::report::compare_report(&input),
+            report.charts,
+        ));
+    }
     write_outputs_with(out, &extra.csv, &extra.binary)
 }
 
@@ -709,6 +782,7 @@ fn sensitivity(
     mc: McArgs,
     out: &Path,
     output: &OutputArgs,
+    report: ReportArgs,
 ) -> Result<(), Error> {
     fundcast::formats::check(&output.format)?;
     let (node, sources, model) = load_tree(path)?;
@@ -737,7 +811,7 @@ fn sensitivity(
     let (base, rows) =
         fundcast::policy::sensitivity(&node, &sources, measure, &varies, Some(opts))?;
     say_raw!("{}", export::tornado_table(&measure.name(), &base, &rows));
-    let extra = fundcast::formats::extra_files(
+    let mut extra = fundcast::formats::extra_files(
         &[(
             "sensitivity.csv",
             export::sensitivity_csv(&measure.name(), &base, &rows),
@@ -753,6 +827,21 @@ fn sensitivity(
             )
         }),
     )?;
+    if !report.no_report {
+        extra.binary.extend(report_files(
+            fundcast::report::sensitivity_report(&fundcast::report::SensitivityInput {
+                model: &model,
+                scenario_path: path,
+                measure: &measure.name(),
+                base: &base,
+                rows: &rows,
+                seed: opts.seed,
+                paths: opts.paths,
+                date: &fundcast::report::today(),
+            }),
+            report.charts,
+        ));
+    }
     write_outputs_with(out, &extra.csv, &extra.binary)
 }
 
@@ -761,7 +850,7 @@ fn run_scenario(
     out: &Path,
     mc: McArgs,
     quiet: bool,
-    output: &OutputArgs,
+    (output, report): (&OutputArgs, ReportArgs),
     save_paths: Option<&Path>,
 ) -> Result<(), Error> {
     fundcast::formats::check(&output.format)?;
@@ -813,10 +902,11 @@ fn run_scenario(
         sources: &sources,
         model: &model,
         rows: &rows,
+        deterministic_depletion: det.depletion,
         opts,
         mc,
     };
-    write_run(run, out, output, save)
+    write_run(run, out, (output, report), save)
 }
 
 /// What a run gives, to be written: the scenario (as named, its tree and files), the
@@ -828,6 +918,7 @@ struct RunOutputs<'a> {
     sources: &'a Sources,
     model: &'a Model,
     rows: &'a [fundcast::projection::Row],
+    deterministic_depletion: Option<usize>,
     opts: montecarlo::Options,
     mc: Option<(fundcast::aggregate::Summary, export::RunInfo<'a>, String)>,
 }
@@ -839,7 +930,7 @@ struct RunOutputs<'a> {
 fn write_run(
     run: RunOutputs<'_>,
     out: &Path,
-    output: &OutputArgs,
+    (output, report): (&OutputArgs, ReportArgs),
     save: Option<fundcast::paths_out::PathsFile>,
 ) -> Result<(), Error> {
     let RunOutputs {
@@ -848,6 +939,7 @@ fn write_run(
         sources,
         model,
         rows,
+        deterministic_depletion,
         opts,
         mc,
     } = run;
@@ -872,12 +964,39 @@ fn write_run(
             (&stem(path), node, sources),
         )
     });
-    let extra = fundcast::formats::extra_files(&files, &output.format, book)?;
+    let mut extra = fundcast::formats::extra_files(&files, &output.format, book)?;
+    if !report.no_report {
+        let inputs = input_hashes(sources);
+        let input = fundcast::report::RunInput {
+            model,
+            scenario_path: path,
+            files: &inputs,
+            seed: opts.seed,
+            paths: opts.paths,
+            rows,
+            deterministic_depletion,
+            summary: summary.as_ref(),
+            date: &fundcast::report::today(),
+        };
+        extra.binary.extend(report_files(
+            fundcast::report::run_report(&input),
+            report.charts,
+        ));
+    }
     // Kept until every other file is written: a failure leaves no file of paths.
     let save = save.map(|s| s.finish()).transpose()?;
     write_outputs_with(out, &extra.csv, &extra.binary)?;
     let mut names: Vec<String> = extra.csv.iter().map(|(n, _)| n.to_string()).collect();
-    names.extend(extra.binary.iter().map(|(n, _)| n.clone()));
+    names.extend(
+        extra
+            .binary
+            .iter()
+            .map(|(n, _)| n.clone())
+            .filter(|n| !n.contains('/')),
+    );
+    if extra.binary.iter().any(|(n, _)| n.contains('/')) {
+        names.push("charts/".to_string());
+    }
     say!("Written to {}: {}", out.display(), names.join(", "));
     if let Some(s) = save {
         let file = s.path().to_path_buf();
@@ -991,7 +1110,7 @@ fn write_part(part: Part, out: &Path) -> Result<(), Error> {
 fn merge_comparison(
     merged: fundcast::shard::Merged,
     out: &Path,
-    output: &OutputArgs,
+    outputs: (&OutputArgs, ReportArgs),
 ) -> Result<(), Error> {
     let h = &merged.header;
     let mut models = Vec::new();
@@ -1021,7 +1140,7 @@ fn merge_comparison(
         seed: h.seed,
         threads: merged.threads,
     };
-    write_comparison(&c, &models[0].1, &scenarios, opts, out, output)
+    write_comparison(&c, &models, &scenarios, opts, out, outputs)
 }
 
 /// `merge PARTS`: checks and merges the parts of a sharded run and writes the files of
@@ -1030,9 +1149,9 @@ fn merge(
     parts: &[PathBuf],
     out: &Path,
     scenario: Option<&Path>,
-    output: &OutputArgs,
+    outputs: (&OutputArgs, ReportArgs),
 ) -> Result<(), Error> {
-    fundcast::formats::check(&output.format)?;
+    fundcast::formats::check(&outputs.0.format)?;
     let mut loaded = Vec::with_capacity(parts.len());
     for p in parts {
         loaded.push((p.clone(), Part::read(p)?));
@@ -1041,7 +1160,7 @@ fn merge(
     drop(loaded);
     let h = &merged.header;
     if h.kind == "compare" {
-        return merge_comparison(merged, out, output);
+        return merge_comparison(merged, out, outputs);
     }
     let recorded = PathBuf::from(&h.scenario);
     let path = scenario.unwrap_or(&recorded);
@@ -1081,6 +1200,7 @@ fn merge(
         sources: &sources,
         model: &model,
         rows: &rows,
+        deterministic_depletion: det.depletion,
         opts: montecarlo::Options {
             paths: h.paths,
             seed: h.seed,
@@ -1088,7 +1208,17 @@ fn merge(
         },
         mc: Some((merged.summary, info, timing)),
     };
-    write_run(run, out, output, None)
+    write_run(run, out, outputs, None)
+}
+
+/// `report.html` and the chart files chosen, as names (under the output folder) and bytes.
+fn report_files(
+    (html, charts): (String, Vec<fundcast::chart::Chart>),
+    which: ChartFiles,
+) -> Vec<(String, Vec<u8>)> {
+    let mut files = vec![("report.html".to_string(), html.into_bytes())];
+    files.extend(fundcast::report::chart_files(&charts, which));
+    files
 }
 
 /// Creates `dir` and writes the text `files`, then the `binary` ones (a workbook,
@@ -1109,6 +1239,13 @@ fn write_outputs_with(
         .chain(binary.iter().map(|(n, b)| (n.as_str(), &b[..])));
     for (name, bytes) in all {
         let path = dir.join(name);
+        // A name may have a folder (`charts/`).
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|source| Error::CreateDir {
+                path: parent.to_path_buf(),
+                source,
+            })?;
+        }
         export::write_atomic(&path, bytes).map_err(|source| Error::Write { path, source })?;
     }
     Ok(())

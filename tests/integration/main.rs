@@ -20,6 +20,7 @@ mod policy;
 mod portable;
 mod properties;
 mod regressions;
+mod report;
 mod shards;
 mod validation;
 mod zero_features;

@@ -229,6 +229,7 @@ fn compare_and_sensitivity_workbooks_hold_the_csv_values() {
 
 #[test]
 fn no_flag_writes_the_files_it_always_wrote() {
+    // Besides the report (on by default, docs/report.md): no workbook, no Parquet.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out");
     let stdout = ok(&[
@@ -250,11 +251,15 @@ fn no_flag_writes_the_files_it_always_wrote() {
         [
             "depletion.csv",
             "deterministic.csv",
+            "report.html",
             "run.json",
             "summary.csv"
         ]
     );
-    assert!(stdout.contains(": deterministic.csv, summary.csv, depletion.csv, run.json\n"));
+    assert!(
+        stdout.contains(": deterministic.csv, summary.csv, depletion.csv, run.json, report.html\n"),
+        "{stdout}"
+    );
 }
 
 /// Runs with `--save-paths` to `file`.
