@@ -577,24 +577,15 @@ fn compare(
                 .to_string(),
         });
     }
-    let mut models = Vec::new();
-    let mut files = Vec::new();
-    for path in std::iter::once(base).chain(variants.iter().map(|p| p.as_path())) {
-        let (_, sources, model) = load_tree(path)?;
-        files.extend(input_hashes(&sources));
-        models.push((stem(path), model));
-    }
+    let scenarios: Vec<&Path> = std::iter::once(base)
+        .chain(variants.iter().map(PathBuf::as_path))
+        .collect();
+    let (models, files) = load_compared(&scenarios)?;
     for (_, model) in &models {
         export::check_rows(model, &fundcast::deterministic(model).0)?;
     }
     let opts = mc.options(&models[0].1)?;
-    let entries: Vec<fundcast::compare::Entry> = models
-        .iter()
-        .map(|(name, model)| fundcast::compare::Entry {
-            name: name.clone(),
-            model,
-        })
-        .collect();
+    let entries = compare_entries(&models);
     let blame = |e: CompareError| match e {
         CompareError::TooFewPaths { paths } if mc.paths.is_some() => {
             Error::flag("--paths", &paths.to_string(), e)
@@ -626,10 +617,31 @@ fn compare(
     }
     let c =
         fundcast::compare::compare(&entries, opts.paths, opts.seed, opts.threads).map_err(blame)?;
-    let scenarios: Vec<&Path> = std::iter::once(base)
-        .chain(variants.iter().map(PathBuf::as_path))
-        .collect();
     write_comparison(&c, &models, &scenarios, opts, out, (output, report))
+}
+
+/// The scenarios of a comparison, named by their file stems, and every file read for
+/// them with its SHA-256.
+#[allow(clippy::type_complexity)]
+fn load_compared(paths: &[&Path]) -> Result<(Vec<(String, Model)>, Vec<(String, String)>), Error> {
+    let mut models = Vec::new();
+    let mut files = Vec::new();
+    for path in paths {
+        let (_, sources, model) = load_tree(path)?;
+        files.extend(input_hashes(&sources));
+        models.push((stem(path), model));
+    }
+    Ok((models, files))
+}
+
+fn compare_entries(models: &[(String, Model)]) -> Vec<fundcast::compare::Entry<'_>> {
+    models
+        .iter()
+        .map(|(name, model)| fundcast::compare::Entry {
+            name: name.clone(),
+            model,
+        })
+        .collect()
 }
 
 /// Prints a comparison and writes `comparison.csv`, the report and the outputs `output`
@@ -1113,28 +1125,15 @@ fn merge_comparison(
     outputs: (&OutputArgs, ReportArgs),
 ) -> Result<(), Error> {
     let h = &merged.header;
-    let mut models = Vec::new();
-    let mut files = Vec::new();
-    for name in std::iter::once(&h.scenario).chain(&h.variants) {
-        let path = PathBuf::from(name);
-        let (_, sources, model) = load_tree(&path)?;
-        files.extend(input_hashes(&sources));
-        models.push((stem(&path), model));
-    }
-    fundcast::shard::check_scenario(Path::new(&h.scenario), &files, h)?;
-    let entries: Vec<fundcast::compare::Entry> = models
-        .iter()
-        .map(|(name, model)| fundcast::compare::Entry {
-            name: name.clone(),
-            model,
-        })
-        .collect();
-    let c = fundcast::compare::from_summary(&entries, h.paths, h.seed, merged.summary)?;
     let names: Vec<PathBuf> = std::iter::once(&h.scenario)
         .chain(&h.variants)
         .map(PathBuf::from)
         .collect();
     let scenarios: Vec<&Path> = names.iter().map(PathBuf::as_path).collect();
+    let (models, files) = load_compared(&scenarios)?;
+    fundcast::shard::check_scenario(Path::new(&h.scenario), &files, h)?;
+    let entries = compare_entries(&models);
+    let c = fundcast::compare::from_summary(&entries, h.paths, h.seed, merged.summary)?;
     let opts = montecarlo::Options {
         paths: h.paths,
         seed: h.seed,
