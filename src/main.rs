@@ -101,6 +101,10 @@ enum Command {
         /// must be the same, byte for byte).
         #[arg(long)]
         scenario: Option<PathBuf>,
+        /// Join the shards' files of paths (`run --shard K/N --save-paths F.csv`) into
+        /// FILE, as a single run's `--save-paths FILE`.
+        #[arg(long, value_name = "FILE")]
+        save_paths: Option<PathBuf>,
         #[command(flatten)]
         output: OutputArgs,
         #[command(flatten)]
@@ -475,19 +479,16 @@ fn run(cli: Cli) -> Result<(), Error> {
             save_paths,
             ..
         } => {
-            if save_paths.is_some()
-                || output.xlsx
-                || output.format != [fundcast::formats::Format::Csv]
-            {
+            if output.xlsx || output.format != [fundcast::formats::Format::Csv] {
                 return Err(Error::OutOfRange {
                     flag: "--shard",
                     value: shard,
-                    expected: "no --save-paths, --xlsx or --format: a shard writes only its \
-                               part file (give them to `fundcast merge`)"
+                    expected: "no --xlsx or --format: a shard writes only its part file (give \
+                               them to `fundcast merge`)"
                         .to_string(),
                 });
             }
-            run_shard(&scenario, &out, mc, &shard, quiet)
+            run_shard(&scenario, &out, mc, &shard, quiet, save_paths.as_deref())
         }
         Command::Run {
             scenario,
@@ -510,9 +511,16 @@ fn run(cli: Cli) -> Result<(), Error> {
             parts,
             out,
             scenario,
+            save_paths,
             output,
             report,
-        } => merge(&parts, &out, scenario.as_deref(), (&output, report)),
+        } => merge(
+            &parts,
+            &out,
+            scenario.as_deref(),
+            save_paths.as_deref(),
+            (&output, report),
+        ),
     }
 }
 
@@ -1046,7 +1054,14 @@ fn parse_shard(text: &str) -> Result<[usize; 2], Error> {
 }
 
 /// `run --shard K/N`: projects the shard's blocks of paths and writes its part file.
-fn run_shard(path: &Path, out: &Path, mc: McArgs, shard: &str, quiet: bool) -> Result<(), Error> {
+fn run_shard(
+    path: &Path,
+    out: &Path,
+    mc: McArgs,
+    shard: &str,
+    quiet: bool,
+    save_paths: Option<&Path>,
+) -> Result<(), Error> {
     let [k, n] = parse_shard(shard)?;
     let (_, sources, model) = load_tree(path)?;
     let opts = mc.options_or(&model, 0)?;
@@ -1071,15 +1086,45 @@ fn run_shard(path: &Path, out: &Path, mc: McArgs, shard: &str, quiet: bool) -> R
     );
     let blocks = montecarlo::shard_blocks(opts.paths, k, n);
     let own = montecarlo::block_paths(opts.paths, &blocks);
+    let save = save_paths
+        .map(|file| fundcast::paths_out::PathsFile::create_from(file, &model, blocks.start))
+        .transpose()?;
+    if let Some(s) = save.as_ref().filter(|s| !s.is_csv()) {
+        return Err(Error::OutOfRange {
+            flag: "--save-paths",
+            value: s.path().display().to_string(),
+            expected: "a .csv file with --shard (`fundcast merge --save-paths` joins them)"
+                .to_string(),
+        });
+    }
     let bar = Progress::new(own.len() as u64, quiet);
     let start = Instant::now();
-    let partial = montecarlo::run_shard(&model, opts, k, n, &|done| {
-        bar.set(done.saturating_sub(own.start) as u64)
-    });
+    let sink = save.as_ref().map(|s| s as &dyn montecarlo::BlockSink);
+    let partial = montecarlo::run_shard_with(
+        &model,
+        opts,
+        [k, n],
+        &|done| bar.set(done.saturating_sub(own.start) as u64),
+        sink,
+    );
     bar.finish();
     header.threads = opts.threads;
     header.elapsed_seconds = start.elapsed().as_secs_f64();
     header.deterministic_depletion = det.depletion;
+    if let Some(s) = save {
+        let s = s.finish()?;
+        let file = s.path().to_path_buf();
+        s.commit()?;
+        let bytes = std::fs::read(&file).map_err(|source| Error::Write {
+            path: file.clone(),
+            source,
+        })?;
+        header.paths_file = Some(fundcast::shard::PathsRecord {
+            file: file.display().to_string(),
+            bytes: bytes.len() as u64,
+            sha256: sha256_hex(&bytes),
+        });
+    }
     write_part(Part::new(header, partial), out)
 }
 
@@ -1148,6 +1193,7 @@ fn merge(
     parts: &[PathBuf],
     out: &Path,
     scenario: Option<&Path>,
+    save_paths: Option<&Path>,
     outputs: (&OutputArgs, ReportArgs),
 ) -> Result<(), Error> {
     fundcast::formats::check(&outputs.0.format)?;
@@ -1156,10 +1202,20 @@ fn merge(
         loaded.push((p.clone(), Part::read(p)?));
     }
     let merged = fundcast::shard::merge(&loaded)?;
-    drop(loaded);
     let h = &merged.header;
     if h.kind == "compare" {
+        if let Some(file) = save_paths {
+            return Err(Error::OutOfRange {
+                flag: "--save-paths",
+                value: file.display().to_string(),
+                expected: "the parts of a run (a comparison's parts have no file of paths)"
+                    .to_string(),
+            });
+        }
         return merge_comparison(merged, out, outputs);
+    }
+    if save_paths.is_some() {
+        fundcast::shard::check_paths_files(&loaded)?;
     }
     let recorded = PathBuf::from(&h.scenario);
     let path = scenario.unwrap_or(&recorded);
@@ -1207,7 +1263,13 @@ fn merge(
         },
         mc: Some((merged.summary, info, timing)),
     };
-    write_run(run, out, outputs, None)
+    write_run(run, out, outputs, None)?;
+    // Last, as for a run: a failure before leaves no file of paths.
+    if let Some(file) = save_paths {
+        fundcast::shard::join_paths_files(&loaded, file)?;
+        say!("Paths written to {}", file.display());
+    }
+    Ok(())
 }
 
 /// `report.html` and the chart files chosen, as names (under the output folder) and bytes.

@@ -485,12 +485,23 @@ pub fn run_shard(
     count: usize,
     progress: &(dyn Fn(usize) + Sync),
 ) -> Partial {
+    run_shard_with(model, opts, [index, count], progress, None)
+}
+
+/// [`run_shard`], giving the shard's blocks of values to `sink` (when there is one).
+pub fn run_shard_with(
+    model: &Model,
+    opts: Options,
+    [index, count]: [usize; 2],
+    progress: &(dyn Fn(usize) + Sync),
+    sink: Option<&dyn BlockSink>,
+) -> Partial {
     let f = SingleModel {
         model,
         seed: opts.seed,
     };
     let blocks = shard_blocks(opts.paths, index, count);
-    run_blocks(&f, opts.paths, opts.threads, blocks, true, progress)
+    run_blocks_with(&f, opts.paths, opts.threads, blocks, true, progress, sink)
 }
 
 /// Draws path `i`'s shocks (`SHOCKS_PER_YEAR` per year, the base year's zero) from

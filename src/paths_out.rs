@@ -115,6 +115,16 @@ pub struct PathsFile {
 impl PathsFile {
     /// Creates the temporary file and writes the header (CSV) or the schema (Parquet).
     pub fn create(path: &Path, model: &Model) -> Result<PathsFile, OutputError> {
+        PathsFile::create_from(path, model, 0)
+    }
+
+    /// [`Self::create`] for a run whose first block is `first_block` (a shard of a run,
+    /// [`crate::shard`]): its blocks are written in order from that one.
+    pub fn create_from(
+        path: &Path,
+        model: &Model,
+        first_block: usize,
+    ) -> Result<PathsFile, OutputError> {
         let format = PathsFormat::of(path)?;
         let io = |source| OutputError::Io {
             path: path.to_path_buf(),
@@ -155,7 +165,7 @@ impl PathsFile {
             metrics: metrics_of(model),
             series: series(model),
             ordered: Mutex::new(Ordered {
-                next: 0,
+                next: first_block,
                 pending: BTreeMap::new(),
                 encoder: Some(encoder),
                 error: None,
@@ -163,6 +173,11 @@ impl PathsFile {
             }),
             committed: false,
         })
+    }
+
+    /// Whether it writes CSV (else Parquet).
+    pub fn is_csv(&self) -> bool {
+        matches!(self.format, PathsFormat::Csv)
     }
 
     /// The file it writes.

@@ -62,6 +62,18 @@ pub struct PartHeader {
     pub elapsed_seconds: f64,
     /// The deterministic projection's depletion year index (for `run.json`).
     pub deterministic_depletion: Option<usize>,
+    /// The file of the shard's paths (`--save-paths`, CSV), when it wrote one.
+    #[serde(default)]
+    pub paths_file: Option<PathsRecord>,
+}
+
+/// A shard's file of paths: where it was written (as named on its command line), its
+/// size and SHA-256, so that a merge finds it and knows it unchanged.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct PathsRecord {
+    pub file: String,
+    pub bytes: u64,
+    pub sha256: String,
 }
 
 /// A shard's partial result.
@@ -111,6 +123,8 @@ pub enum ShardError {
     },
     #[error("no part files given")]
     Empty,
+    #[error("{path}: {why}")]
+    PathsFile { path: PathBuf, why: String },
     #[error("{scenario}: the scenario's files are not those the shards ran ({found} now, {expected} then)")]
     ScenarioChanged {
         scenario: PathBuf,
@@ -315,6 +329,7 @@ pub fn header(
         threads: 1,
         elapsed_seconds: 0.0,
         deterministic_depletion: None,
+        paths_file: None,
     }
 }
 
@@ -454,6 +469,160 @@ pub fn merge(parts: &[(PathBuf, Part)]) -> Result<Merged, ShardError> {
             .unwrap_or(1),
         elapsed_seconds: parts.iter().map(|(_, p)| p.header.elapsed_seconds).sum(),
     })
+}
+
+/// Joins the shards' files of paths (`--save-paths`, CSV) into `out`: the header once,
+/// then each part's rows in block order — the file a single run writes, byte for byte.
+/// Each file is read where its part recorded it, else beside the part file, and checked
+/// against its recorded size and SHA-256 as it is copied; `out` is written to a
+/// temporary name and renamed into place (nothing is left on an error).
+pub fn join_paths_files(parts: &[(PathBuf, Part)], out: &Path) -> Result<(), ShardError> {
+    use std::io::{BufRead, BufReader, BufWriter, Read, Write};
+    let mut order: Vec<&(PathBuf, Part)> = parts
+        .iter()
+        .filter(|(_, p)| p.header.blocks[0] < p.header.blocks[1])
+        .collect();
+    order.sort_by_key(|(_, p)| p.header.blocks);
+    let dir = out
+        .parent()
+        .filter(|d| !d.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let io = |path: &Path, e: std::io::Error| ShardError::PathsFile {
+        path: path.to_path_buf(),
+        why: e.to_string(),
+    };
+    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
+    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("paths");
+    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut w = BufWriter::with_capacity(
+            1 << 20,
+            std::fs::File::create(&tmp).map_err(|e| io(&tmp, e))?,
+        );
+        let mut first_header: Option<String> = None;
+        for (part_path, part) in order {
+            let record = part
+                .header
+                .paths_file
+                .as_ref()
+                .ok_or_else(|| ShardError::PathsFile {
+                    path: part_path.clone(),
+                    why: "this shard wrote no file of paths (run it with --save-paths FILE.csv)"
+                        .into(),
+                })?;
+            let file = locate(part_path, record);
+            let mut r = BufReader::with_capacity(
+                1 << 20,
+                std::fs::File::open(&file).map_err(|e| io(&file, e))?,
+            );
+            let mut hasher = Sha256::new();
+            let mut header = String::new();
+            r.read_line(&mut header).map_err(|e| io(&file, e))?;
+            hasher.update(header.as_bytes());
+            match &first_header {
+                None => {
+                    w.write_all(header.as_bytes()).map_err(|e| io(&tmp, e))?;
+                    first_header = Some(header.clone());
+                }
+                Some(h) if *h != header => {
+                    return Err(ShardError::PathsFile {
+                        path: file,
+                        why: "its columns are not those of the other parts' files".into(),
+                    })
+                }
+                Some(_) => {}
+            }
+            let mut size = header.len() as u64;
+            let mut buf = vec![0u8; 1 << 20];
+            loop {
+                let n = r.read(&mut buf).map_err(|e| io(&file, e))?;
+                if n == 0 {
+                    break;
+                }
+                hasher.update(&buf[..n]);
+                w.write_all(&buf[..n]).map_err(|e| io(&tmp, e))?;
+                size += n as u64;
+            }
+            let digest = format!("{:x}", hasher.finalize());
+            if size != record.bytes || digest != record.sha256 {
+                return Err(ShardError::PathsFile {
+                    path: file,
+                    why: "the file of paths changed since its shard wrote it (size or SHA-256)"
+                        .into(),
+                });
+            }
+        }
+        w.flush().map_err(|e| io(&tmp, e))?;
+        w.get_ref().sync_all().map_err(|e| io(&tmp, e))?;
+        Ok(())
+    })();
+    match result {
+        Ok(()) => std::fs::rename(&tmp, out).map_err(|e| io(out, e)),
+        Err(e) => {
+            let _ = std::fs::remove_file(&tmp);
+            Err(e)
+        }
+    }
+}
+
+/// Where a part's file of paths is: where it was recorded, else beside the part file.
+fn locate(part_path: &Path, record: &PathsRecord) -> PathBuf {
+    let recorded = PathBuf::from(&record.file);
+    if recorded.exists() {
+        return recorded;
+    }
+    let beside = part_path
+        .parent()
+        .unwrap_or(Path::new("."))
+        .join(recorded.file_name().unwrap_or_default());
+    if beside.exists() {
+        beside
+    } else {
+        recorded
+    }
+}
+
+/// Checks, before anything is written, that every part holding paths has its file of
+/// paths, unchanged (size and SHA-256): what [`join_paths_files`] will read.
+pub fn check_paths_files(parts: &[(PathBuf, Part)]) -> Result<(), ShardError> {
+    use std::io::Read;
+    for (part_path, part) in parts {
+        if part.header.blocks[0] >= part.header.blocks[1] {
+            continue;
+        }
+        let record = part
+            .header
+            .paths_file
+            .as_ref()
+            .ok_or_else(|| ShardError::PathsFile {
+                path: part_path.clone(),
+                why: "this shard wrote no file of paths (run it with --save-paths FILE.csv)".into(),
+            })?;
+        let file = locate(part_path, record);
+        let io = |e: std::io::Error| ShardError::PathsFile {
+            path: file.clone(),
+            why: e.to_string(),
+        };
+        let mut r = std::fs::File::open(&file).map_err(io)?;
+        let mut hasher = Sha256::new();
+        let mut buf = vec![0u8; 1 << 20];
+        let mut size = 0u64;
+        loop {
+            let n = r.read(&mut buf).map_err(io)?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            size += n as u64;
+        }
+        if size != record.bytes || format!("{:x}", hasher.finalize()) != record.sha256 {
+            return Err(ShardError::PathsFile {
+                path: file,
+                why: "the file of paths changed since its shard wrote it (size or SHA-256)".into(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn gap(from: usize, to: usize, h: &PartHeader) -> ShardError {

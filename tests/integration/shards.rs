@@ -337,3 +337,80 @@ fn comparison_shards_merge_to_one_comparison() {
     mixed.push(run_part);
     refused(&mixed, d, &["run-3", "the kind of run"]);
 }
+
+/// Shards run with `--save-paths F.csv` and merged with `--save-paths` give the file of
+/// paths of one run, byte for byte; a changed file of paths is refused before anything
+/// is written.
+#[test]
+fn shards_files_of_paths_join_to_one_runs_file() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let d = dir.path();
+    let single = d.join("single.csv");
+    ok(&[
+        "run",
+        SCENARIO,
+        "--paths",
+        "1300",
+        "--seed",
+        "8",
+        "--quiet",
+        "--no-report",
+        "--out",
+        s(&d.join("single")),
+        "--save-paths",
+        s(&single),
+    ]);
+    let parts: Vec<PathBuf> = (0..3)
+        .map(|k| {
+            let part = d.join(format!("p{k}"));
+            let (shard, file) = (format!("{k}/3"), d.join(format!("paths-{k}.csv")));
+            ok(&[
+                "run",
+                SCENARIO,
+                "--paths",
+                "1300",
+                "--seed",
+                "8",
+                "--threads",
+                "2",
+                "--shard",
+                &shard,
+                "--save-paths",
+                s(&file),
+                "--quiet",
+                "--out",
+                s(&part),
+            ]);
+            part
+        })
+        .collect();
+    let joined = d.join("joined.csv");
+    let merged = d.join("merged");
+    let mut args = vec!["merge", s(&parts[2]), s(&parts[0]), s(&parts[1])];
+    args.extend(["--out", s(&merged), "--save-paths", s(&joined)]);
+    ok(&args);
+    assert!(
+        std::fs::read(&single).expect("single") == std::fs::read(&joined).expect("joined"),
+        "the joined file of paths differs from one run's"
+    );
+    // A changed file of paths: exit 2, nothing written.
+    let mut f = std::fs::OpenOptions::new()
+        .append(true)
+        .open(d.join("paths-1.csv"))
+        .expect("open");
+    std::io::Write::write_all(&mut f, b"1,2\n").expect("append");
+    let out = d.join("never");
+    let m = fundcast(&[
+        "merge",
+        s(&parts[0]),
+        s(&parts[1]),
+        s(&parts[2]),
+        "--out",
+        s(&out),
+        "--save-paths",
+        s(&d.join("never.csv")),
+    ]);
+    assert_eq!(m.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&m.stderr).contains("paths-1.csv"));
+    assert!(!out.exists() && !d.join("never.csv").exists());
+}
