@@ -173,6 +173,107 @@ impl Paired<'_, '_> {
     }
 }
 
+/// Year-by-year paired differences, variant − base, of some yearly metrics on common
+/// random numbers (path `i` of every scenario projected from the same shocks): for
+/// the report's fans of differences. Series `t · K + (v − 1) · M + j` (`K = (n − 1) M`)
+/// is the difference of metric `metrics[j]` in year index `t` between variant `v` and
+/// the base.
+struct PairedYears<'a, 'm> {
+    entries: &'a [Entry<'m>],
+    seed: u64,
+    metrics: &'a [usize],
+}
+
+/// A worker of [`PairedYears`]: one runner per scenario and the shared shocks.
+pub struct PairedYearsWorker<'m> {
+    runners: Vec<LaneRunner<'m>>,
+    shocks: Vec<f64>,
+}
+
+impl<'a, 'm> PathFn for PairedYears<'a, 'm> {
+    type Worker = PairedYearsWorker<'m>;
+
+    fn worker(&self) -> PairedYearsWorker<'m> {
+        let years = self.years();
+        PairedYearsWorker {
+            runners: self
+                .entries
+                .iter()
+                .map(|e| LaneRunner::with_isa(e.model, four_lanes()))
+                .collect(),
+            shocks: vec![0.0; LANES * years * SHOCKS_PER_YEAR],
+        }
+    }
+
+    fn series(&self) -> usize {
+        (self.entries.len() - 1) * self.metrics.len() * self.years()
+    }
+
+    fn years(&self) -> usize {
+        self.entries[0].model.frame.years()
+    }
+
+    fn lanes(&self) -> usize {
+        LANES
+    }
+
+    fn paths(
+        &self,
+        w: &mut PairedYearsWorker<'m>,
+        first: u64,
+        count: usize,
+        values: &mut [f64],
+        depletion: &mut [Option<usize>],
+    ) {
+        montecarlo::draw_group(self.seed, first, count, LANES, &mut w.shocks);
+        let mut base = [None; LANES];
+        for runner in w.runners.iter_mut() {
+            let summaries = runner.project_group_from(Some(&w.shocks));
+            if base[0].is_none() {
+                for (b, s) in base.iter_mut().zip(summaries) {
+                    *b = Some(s.depletion);
+                }
+            }
+        }
+        let (years, m) = (self.years(), self.metrics.len());
+        let n_series = self.series();
+        let base_runner = &w.runners[0];
+        for l in 0..count {
+            depletion[l] = base[l].flatten();
+            let own = &mut values[l * n_series..(l + 1) * n_series];
+            let base_rows = base_runner.lane_rows(l);
+            for (v, runner) in w.runners.iter().enumerate().skip(1) {
+                let rows = runner.lane_rows(l);
+                for (j, &k) in self.metrics.iter().enumerate() {
+                    for t in 0..years {
+                        own[t * (n_series / years) + (v - 1) * m + j] =
+                            rows[t][k] - base_rows[t][k];
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// The year-by-year paired differences variant − base of `metrics` (indices of
+/// [`crate::metrics::metric`]) over `paths` common paths ([`PairedYears`] gives the
+/// order of the series); the summary's depletion histogram is the base's.
+pub fn paired_yearly_differences(
+    entries: &[Entry],
+    paths: usize,
+    seed: u64,
+    threads: usize,
+    metrics: &[usize],
+) -> Result<Summary, CompareError> {
+    paired(entries, paths, seed)?;
+    let f = PairedYears {
+        entries,
+        seed,
+        metrics,
+    };
+    Ok(montecarlo::run_paths(&f, paths, threads, &|_| {}))
+}
+
 /// One line of a comparison: a measure of a scenario and, for a variant, its difference
 /// from the base with standard errors (paired, and as if the runs were independent).
 #[derive(Clone, Debug, PartialEq)]

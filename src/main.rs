@@ -698,6 +698,21 @@ fn write_comparison(
                 .map(|(_, model)| montecarlo::run(model, opts, &|_| {}).summary)
                 .collect(),
             comparison: c,
+            differences: {
+                let metrics = vec![
+                    fundcast::metrics::metric::FUND_END,
+                    fundcast::metrics::metric::DEFICIT,
+                ];
+                let entries = compare_entries(models);
+                let d = fundcast::compare::paired_yearly_differences(
+                    &entries,
+                    opts.paths,
+                    opts.seed,
+                    opts.threads,
+                    &metrics,
+                )?;
+                Some((metrics, d))
+            },
             seed: opts.seed,
             date: &fundcast::report::today(),
         };

@@ -787,6 +787,10 @@ pub struct CompareInput<'a> {
     /// streams), for the bands.
     pub summaries: Vec<Summary>,
     pub comparison: &'a crate::compare::Comparison,
+    /// Year-by-year paired differences variant − base of some metrics, on the same
+    /// common paths ([`crate::compare::paired_yearly_differences`]): the metrics and the
+    /// summary.
+    pub differences: Option<(Vec<usize>, Summary)>,
     pub seed: u64,
     pub date: &'a str,
 }
@@ -829,7 +833,7 @@ pub fn compare_report(r: &CompareInput) -> (String, Vec<Chart>) {
 
     // The paired differences.
     out.push_str("<section id=\"differences\">\n<h2>Differences from the base, paired on common random numbers</h2>\n");
-    out.push_str("<p class=\"note\">Each variant's value, its difference from the base (the mean of the path-by-path differences) and the standard error of that difference, paired and as if the runs were independent. Per-year paired differences are not kept by a comparison: the measures are those of whole paths or of the horizon.</p>\n");
+    out.push_str("<p class=\"note\">Each variant's value, its difference from the base (the mean of the path-by-path differences) and the standard error of that difference, paired and as if the runs were independent. The measures are those of whole paths or of the horizon; the fans of year-by-year paired differences follow the charts below.</p>\n");
     let measures: Vec<&str> = c
         .lines
         .iter()
@@ -925,6 +929,34 @@ pub fn compare_report(r: &CompareInput) -> (String, Vec<Chart>) {
             },
         });
     }
+    // Fans of the paired differences, variant − base, year by year.
+    if let Some((metrics, d)) = &r.differences {
+        let k = (r.scenarios.len() - 1) * metrics.len();
+        for (j, &m) in metrics.iter().enumerate() {
+            let Some((_, id, title, format)) = run_series(base).into_iter().find(|s| s.0 == m)
+            else {
+                continue;
+            };
+            let fans = (1..r.scenarios.len())
+                .map(|v| {
+                    let label = format!("{} − {}", r.scenarios[v].0, r.scenarios[0].0);
+                    fan_of(d, (v - 1) * metrics.len() + j, k, n, &label, v, true)
+                })
+                .collect();
+            charts.push(Chart {
+                subtitle: format!("base: {}", base.name),
+                id: format!("difference_{id}"),
+                title: format!("{title}: variant − base, paired"),
+                y_label: chart::unit_text(format, currency),
+                format,
+                body: Body::Years {
+                    years: years.clone(),
+                    fans,
+                    lines: Vec::new(),
+                },
+            });
+        }
+    }
     charts.push(Chart {
         subtitle: format!("base: {}", base.name),
         id: "p_depleted_by".into(),
@@ -956,6 +988,8 @@ pub fn compare_report(r: &CompareInput) -> (String, Vec<Chart>) {
         };
         let note = if ch.id == "p_depleted_by" {
             ""
+        } else if ch.id.starts_with("difference_") {
+            "The difference variant − base path by path, on common random numbers: its median (line), 25–75 % and 5–95 % bands, year by year."
         } else {
             "Each scenario: its median (line) and 5–95 % band over the common futures, and its deterministic projection (dashed)."
         };

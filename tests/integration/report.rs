@@ -437,3 +437,74 @@ fn browser_renders_screenshots_and_prints_the_report() {
     let pages = bytes.windows(10).filter(|w| w == b"/Type /Pag").count();
     assert!(pages >= 3, "{pages} pages");
 }
+
+/// The fans of paired differences in a comparison's report are those of the paths: the
+/// mean of the year-by-year differences variant − base, from the engine's summary,
+/// equals the mean of path-by-path differences computed one path at a time with
+/// `PathRunner` on the same seed (common random numbers); and the report draws them.
+#[test]
+fn paired_yearly_differences_are_the_paths_differences() {
+    use fundcast::compare::{paired_yearly_differences, Entry};
+    use fundcast::metrics::metric;
+    use fundcast::montecarlo::PathRunner;
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let load = |f: &str| fundcast::scenario::load(&root.join(f)).expect("valid");
+    let (base, variant) = (
+        load("scenarios/ganzhou-2050.toml"),
+        load("scenarios/ganzhou-2050-automatic.toml"),
+    );
+    let entries = [
+        Entry {
+            name: "base".into(),
+            model: &base,
+        },
+        Entry {
+            name: "variant".into(),
+            model: &variant,
+        },
+    ];
+    let (paths, seed) = (300, 17);
+    let metrics = [metric::FUND_END, metric::DEFICIT];
+    let d = paired_yearly_differences(&entries, paths, seed, 2, &metrics).expect("runs");
+    let years = base.frame.years();
+    let (mut a, mut b) = (PathRunner::new(&base), PathRunner::new(&variant));
+    let mut sums = vec![0.0; years * metrics.len()];
+    for i in 0..paths as u64 {
+        a.path(seed, i);
+        b.path(seed, i);
+        for t in 0..years {
+            for (j, &m) in metrics.iter().enumerate() {
+                sums[t * metrics.len() + j] += b.rows()[t][m] - a.rows()[t][m];
+            }
+        }
+    }
+    for (s, sum) in sums.iter().enumerate() {
+        let want = sum / paths as f64;
+        let got = d.stats[s][0];
+        assert!(
+            (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+            "series {s}: mean {got} vs {want}"
+        );
+    }
+    // The report draws one fan of differences per metric.
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let out = dir.path().join("cmp");
+    fundcast(
+        &[
+            "compare",
+            root.join("scenarios/ganzhou-2050.toml").to_str().unwrap(),
+            root.join("scenarios/ganzhou-2050-automatic.toml")
+                .to_str()
+                .unwrap(),
+            "--paths",
+            "300",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[],
+    );
+    let html = read(&out.join("report.html"));
+    for id in ["difference_fund_end", "difference_deficit"] {
+        assert!(html.contains(&format!("id=\"{id}\"")), "{id} in the report");
+    }
+}
