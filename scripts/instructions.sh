@@ -44,7 +44,7 @@ for isa in avx2 baseline; do
     name=${c%%|*}
     # shellcheck disable=SC2086 # the arguments are words
     FUNDCAST_ISA=$isa valgrind --tool=callgrind --callgrind-out-file="$tmp/cg.out" \
-      "$bin" run ${c#*|} --threads 1 --seed 1 --quiet --out "$tmp/out" \
+      "$bin" run ${c#*|} --threads 1 --seed 1 --quiet --no-report --out "$tmp/out" \
       > /dev/null 2> "$tmp/err" || { cat "$tmp/err" >&2; exit 2; }
     ir=$(sed -n 's/.*I *refs: *//p' "$tmp/err" | tr -d ,)
     [ -n "$ir" ] || { cat "$tmp/err" >&2; exit 2; }
