@@ -73,7 +73,7 @@ def test_part_errors():
 
 
 def test_dask_local_cluster_equals_cli(single, tmp_path):
-    distributed = pytest.importorskip("distributed")
+    import distributed  # installed by .ci/run: missing is a failure, not a skip
     import fundcast.dask
 
     with distributed.LocalCluster(
