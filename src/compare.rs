@@ -184,7 +184,8 @@ struct PairedYears<'a, 'm> {
     metrics: &'a [usize],
 }
 
-/// A worker of [`PairedYears`]: one runner per scenario and the shared shocks.
+/// A worker of the year-by-year paired differences: one runner per scenario and the
+/// shared shocks.
 pub struct PairedYearsWorker<'m> {
     runners: Vec<LaneRunner<'m>>,
     shocks: Vec<f64>,
@@ -256,8 +257,9 @@ impl<'a, 'm> PathFn for PairedYears<'a, 'm> {
 }
 
 /// The year-by-year paired differences variant − base of `metrics` (indices of
-/// [`crate::metrics::metric`]) over `paths` common paths ([`PairedYears`] gives the
-/// order of the series); the summary's depletion histogram is the base's.
+/// [`crate::metrics::metric`]) over `paths` common paths: series `t · K + (v − 1) · M +
+/// j` (`K = (n − 1) M`) is metric `metrics[j]` in year index `t`, variant `v` − base; the
+/// summary's depletion histogram is the base's.
 pub fn paired_yearly_differences(
     entries: &[Entry],
     paths: usize,
