@@ -1212,6 +1212,9 @@ fn merge(
     outputs: (&OutputArgs, ReportArgs),
 ) -> Result<(), Error> {
     fundcast::formats::check(&outputs.0.format)?;
+    if let Some(file) = save_paths {
+        fundcast::paths_out::PathsFormat::of(file)?;
+    }
     let mut loaded = Vec::with_capacity(parts.len());
     for p in parts {
         loaded.push((p.clone(), Part::read(p)?));
@@ -1229,9 +1232,10 @@ fn merge(
         }
         return merge_comparison(merged, out, outputs);
     }
-    if save_paths.is_some() {
-        fundcast::shard::check_paths_files(&loaded)?;
-    }
+    let paths_files = match save_paths {
+        Some(_) => fundcast::shard::paths_files(&loaded)?,
+        None => Vec::new(),
+    };
     let recorded = PathBuf::from(&h.scenario);
     let path = scenario.unwrap_or(&recorded);
     let (node, sources, model) = load_tree(path)?;
@@ -1281,7 +1285,7 @@ fn merge(
     write_run(run, out, outputs, None)?;
     // Last, as for a run: a failure before leaves no file of paths.
     if let Some(file) = save_paths {
-        fundcast::shard::join_paths_files(&loaded, file)?;
+        fundcast::paths_out::join_csv(&paths_files, &model, file)?;
         say!("Paths written to {}", file.display());
     }
     Ok(())

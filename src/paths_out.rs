@@ -324,6 +324,75 @@ impl BlockSink for PathsFile {
     }
 }
 
+/// Writes `out` (CSV or Parquet by its name, as `--save-paths`) from files of paths in
+/// CSV (a header line each, then `path,year,metrics…` in path order, the files one after
+/// the other: the shards' files of a run, [`crate::shard::paths_files`]): the file a
+/// single run's `--save-paths out` writes, byte for byte. The values read back exactly:
+/// the CSV holds each value's shortest round-trip text and either zero as `0`, as the
+/// Parquet file does. One block of paths is held at a time.
+pub fn join_csv(files: &[PathBuf], model: &Model, out: &Path) -> Result<(), OutputError> {
+    use std::io::BufRead;
+    let sink = PathsFile::create(out, model)?;
+    let expected = header(model).join(",");
+    let (years, metrics, series) = (sink.years, sink.metrics, sink.series);
+    let base_year = i64::from(sink.base_year);
+    let mut values = vec![0.0; BLOCK * series];
+    let (mut block, mut count) = (None::<usize>, 0);
+    for file in files {
+        let bad = |why: String| OutputError::Io {
+            path: file.clone(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, why),
+        };
+        let io = |source| OutputError::Io {
+            path: file.clone(),
+            source,
+        };
+        let r = std::io::BufReader::with_capacity(1 << 20, std::fs::File::open(file).map_err(io)?);
+        let mut lines = r.lines();
+        let first = lines.next().transpose().map_err(io)?.unwrap_or_default();
+        if first != expected {
+            return Err(bad("its columns are not the model's".into()));
+        }
+        for (n, line) in lines.enumerate() {
+            let line = line.map_err(io)?;
+            let mut cells = line.split(',');
+            let mut next_int = || -> Option<i64> { cells.next()?.parse().ok() };
+            let (Some(p), Some(year)) = (next_int(), next_int()) else {
+                return Err(bad(format!("line {}: no path and year", n + 2)));
+            };
+            let t = year - base_year;
+            if p < 0 || t < 0 || t as usize >= years {
+                return Err(bad(format!("line {}: path or year out of range", n + 2)));
+            }
+            let (p, t) = (p as usize, t as usize);
+            let b = p / BLOCK;
+            if block != Some(b) {
+                if let Some(prev) = block {
+                    sink.block(prev, &values[..count * series]);
+                }
+                block = Some(b);
+                values.fill(0.0);
+                count = 0;
+            }
+            let j = p - b * BLOCK;
+            let row = &mut values[j * series + t * metrics..j * series + (t + 1) * metrics];
+            for x in row.iter_mut() {
+                *x = cells.next().and_then(|c| c.parse().ok()).ok_or_else(|| {
+                    bad(format!(
+                        "line {}: a value is missing or not a number",
+                        n + 2
+                    ))
+                })?;
+            }
+            count = count.max(j + 1);
+        }
+    }
+    if let Some(prev) = block {
+        sink.block(prev, &values[..count * series]);
+    }
+    sink.finish()?.commit()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -471,100 +471,6 @@ pub fn merge(parts: &[(PathBuf, Part)]) -> Result<Merged, ShardError> {
     })
 }
 
-/// Joins the shards' files of paths (`--save-paths`, CSV) into `out`: the header once,
-/// then each part's rows in block order — the file a single run writes, byte for byte.
-/// Each file is read where its part recorded it, else beside the part file, and checked
-/// against its recorded size and SHA-256 as it is copied; `out` is written to a
-/// temporary name and renamed into place (nothing is left on an error).
-pub fn join_paths_files(parts: &[(PathBuf, Part)], out: &Path) -> Result<(), ShardError> {
-    use std::io::{BufRead, BufReader, BufWriter, Read, Write};
-    let mut order: Vec<&(PathBuf, Part)> = parts
-        .iter()
-        .filter(|(_, p)| p.header.blocks[0] < p.header.blocks[1])
-        .collect();
-    order.sort_by_key(|(_, p)| p.header.blocks);
-    let dir = out
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let io = |path: &Path, e: std::io::Error| ShardError::PathsFile {
-        path: path.to_path_buf(),
-        why: e.to_string(),
-    };
-    std::fs::create_dir_all(dir).map_err(|e| io(dir, e))?;
-    let name = out.file_name().and_then(|n| n.to_str()).unwrap_or("paths");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    let result = (|| {
-        let mut w = BufWriter::with_capacity(
-            1 << 20,
-            std::fs::File::create(&tmp).map_err(|e| io(&tmp, e))?,
-        );
-        let mut first_header: Option<String> = None;
-        for (part_path, part) in order {
-            let record = part
-                .header
-                .paths_file
-                .as_ref()
-                .ok_or_else(|| ShardError::PathsFile {
-                    path: part_path.clone(),
-                    why: "this shard wrote no file of paths (run it with --save-paths FILE.csv)"
-                        .into(),
-                })?;
-            let file = locate(part_path, record);
-            let mut r = BufReader::with_capacity(
-                1 << 20,
-                std::fs::File::open(&file).map_err(|e| io(&file, e))?,
-            );
-            let mut hasher = Sha256::new();
-            let mut header = String::new();
-            r.read_line(&mut header).map_err(|e| io(&file, e))?;
-            hasher.update(header.as_bytes());
-            match &first_header {
-                None => {
-                    w.write_all(header.as_bytes()).map_err(|e| io(&tmp, e))?;
-                    first_header = Some(header.clone());
-                }
-                Some(h) if *h != header => {
-                    return Err(ShardError::PathsFile {
-                        path: file,
-                        why: "its columns are not those of the other parts' files".into(),
-                    })
-                }
-                Some(_) => {}
-            }
-            let mut size = header.len() as u64;
-            let mut buf = vec![0u8; 1 << 20];
-            loop {
-                let n = r.read(&mut buf).map_err(|e| io(&file, e))?;
-                if n == 0 {
-                    break;
-                }
-                hasher.update(&buf[..n]);
-                w.write_all(&buf[..n]).map_err(|e| io(&tmp, e))?;
-                size += n as u64;
-            }
-            let digest = format!("{:x}", hasher.finalize());
-            if size != record.bytes || digest != record.sha256 {
-                return Err(ShardError::PathsFile {
-                    path: file,
-                    why: "the file of paths changed since its shard wrote it (size or SHA-256)"
-                        .into(),
-                });
-            }
-        }
-        w.flush().map_err(|e| io(&tmp, e))?;
-        w.get_ref().sync_all().map_err(|e| io(&tmp, e))?;
-        Ok(())
-    })();
-    match result {
-        Ok(()) => std::fs::rename(&tmp, out).map_err(|e| io(out, e)),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
-}
-
 /// Where a part's file of paths is: where it was recorded, else beside the part file.
 fn locate(part_path: &Path, record: &PathsRecord) -> PathBuf {
     let recorded = PathBuf::from(&record.file);
@@ -582,14 +488,18 @@ fn locate(part_path: &Path, record: &PathsRecord) -> PathBuf {
     }
 }
 
-/// Checks, before anything is written, that every part holding paths has its file of
-/// paths, unchanged (size and SHA-256): what [`join_paths_files`] will read.
-pub fn check_paths_files(parts: &[(PathBuf, Part)]) -> Result<(), ShardError> {
+/// The parts' files of paths (`run --shard K/N --save-paths F.csv`), in block order,
+/// each checked before anything is written: present (where its part recorded it, else
+/// beside the part file) and unchanged (size and SHA-256).
+pub fn paths_files(parts: &[(PathBuf, Part)]) -> Result<Vec<PathBuf>, ShardError> {
     use std::io::Read;
-    for (part_path, part) in parts {
-        if part.header.blocks[0] >= part.header.blocks[1] {
-            continue;
-        }
+    let mut order: Vec<&(PathBuf, Part)> = parts
+        .iter()
+        .filter(|(_, p)| p.header.blocks[0] < p.header.blocks[1])
+        .collect();
+    order.sort_by_key(|(_, p)| p.header.blocks);
+    let mut files = Vec::with_capacity(order.len());
+    for (part_path, part) in order {
         let record = part
             .header
             .paths_file
@@ -621,8 +531,9 @@ pub fn check_paths_files(parts: &[(PathBuf, Part)]) -> Result<(), ShardError> {
                 why: "the file of paths changed since its shard wrote it (size or SHA-256)".into(),
             });
         }
+        files.push(file);
     }
-    Ok(())
+    Ok(files)
 }
 
 fn gap(from: usize, to: usize, h: &PartHeader) -> ShardError {

@@ -565,4 +565,65 @@ mod parquet {
         assert!(std::fs::read(&files[0]).unwrap() == std::fs::read(&files[1]).unwrap());
         parquet_is_csv(&files[0], &files[2]);
     }
+
+    /// Shards write their files of paths as CSV; `merge --save-paths F.parquet` writes
+    /// the Parquet file of one run's `--save-paths F.parquet`, byte for byte.
+    #[test]
+    fn merged_shards_write_one_runs_parquet_file_of_paths() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let scen = "scenarios/ganzhou-2050.toml";
+        let single = d.join("single.parquet");
+        ok(&[
+            "run",
+            scen,
+            "--paths",
+            "1100",
+            "--seed",
+            "4",
+            "--quiet",
+            "--no-report",
+            "--out",
+            s(&d.join("single")),
+            "--save-paths",
+            s(&single),
+        ]);
+        let mut args = vec!["merge".to_string()];
+        for k in 0..3 {
+            let (part, file) = (d.join(format!("p{k}")), d.join(format!("paths-{k}.csv")));
+            let shard = format!("{k}/3");
+            ok(&[
+                "run",
+                scen,
+                "--paths",
+                "1100",
+                "--seed",
+                "4",
+                "--shard",
+                &shard,
+                "--quiet",
+                "--save-paths",
+                s(&file),
+                "--out",
+                s(&part),
+            ]);
+            args.push(s(&part).to_string());
+        }
+        let merged = d.join("merged.parquet");
+        args.extend(
+            [
+                "--no-report",
+                "--out",
+                s(&d.join("m")),
+                "--save-paths",
+                s(&merged),
+            ]
+            .map(String::from),
+        );
+        ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert!(
+            std::fs::read(&single).unwrap() == std::fs::read(&merged).unwrap(),
+            "the merged Parquet file of paths differs from one run's"
+        );
+    }
 }
