@@ -74,6 +74,14 @@ fn four_lanes() -> Isa {
     }
 }
 
+/// One four-lane runner per scenario, on the same instruction set.
+fn runners<'m>(entries: &[Entry<'m>]) -> Vec<LaneRunner<'m>> {
+    entries
+        .iter()
+        .map(|e| LaneRunner::with_isa(e.model, four_lanes()))
+        .collect()
+}
+
 /// A worker of a comparison: one runner per scenario and the shared shocks of a group
 /// of paths.
 pub struct PairedWorker<'m> {
@@ -88,11 +96,7 @@ impl<'a, 'm> PathFn for Paired<'a, 'm> {
     fn worker(&self) -> PairedWorker<'m> {
         let years = self.entries[0].model.frame.years();
         PairedWorker {
-            runners: self
-                .entries
-                .iter()
-                .map(|e| LaneRunner::with_isa(e.model, four_lanes()))
-                .collect(),
+            runners: runners(self.entries),
             shocks: vec![0.0; LANES * years * SHOCKS_PER_YEAR],
             own: vec![0.0; LANES * self.per_scenario() * self.entries.len()],
         }
@@ -197,11 +201,7 @@ impl<'a, 'm> PathFn for PairedYears<'a, 'm> {
     fn worker(&self) -> PairedYearsWorker<'m> {
         let years = self.years();
         PairedYearsWorker {
-            runners: self
-                .entries
-                .iter()
-                .map(|e| LaneRunner::with_isa(e.model, four_lanes()))
-                .collect(),
+            runners: runners(self.entries),
             shocks: vec![0.0; LANES * years * SHOCKS_PER_YEAR],
         }
     }

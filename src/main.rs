@@ -479,15 +479,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             save_paths,
             ..
         } => {
-            if output.xlsx || output.format != [fundcast::formats::Format::Csv] {
-                return Err(Error::OutOfRange {
-                    flag: "--shard",
-                    value: shard,
-                    expected: "no --xlsx or --format: a shard writes only its part file (give \
-                               them to `fundcast merge`)"
-                        .to_string(),
-                });
-            }
+            shard_writes_only_its_part(&shard, &output)?;
             run_shard(&scenario, &out, mc, &shard, quiet, save_paths.as_deref())
         }
         Command::Run {
@@ -571,20 +563,10 @@ fn compare(
     report: ReportArgs,
 ) -> Result<(), Error> {
     fundcast::formats::check(&output.format)?;
-    let text = shard;
-    let shard = shard.map(parse_shard).transpose()?;
-    if let (Some(text), true) = (
-        text,
-        output.xlsx || output.format != [fundcast::formats::Format::Csv],
-    ) {
-        return Err(Error::OutOfRange {
-            flag: "--shard",
-            value: text.to_string(),
-            expected: "no --xlsx or --format: a shard writes only its part file (give them \
-                       to `fundcast merge`)"
-                .to_string(),
-        });
+    if let Some(text) = shard {
+        shard_writes_only_its_part(text, output)?;
     }
+    let shard = shard.map(parse_shard).transpose()?;
     let scenarios: Vec<&Path> = std::iter::once(base)
         .chain(variants.iter().map(PathBuf::as_path))
         .collect();
@@ -1050,6 +1032,20 @@ fn input_hashes(sources: &Sources) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A shard writes only its part file: `--xlsx` and `--format` belong to `merge`.
+fn shard_writes_only_its_part(shard: &str, output: &OutputArgs) -> Result<(), Error> {
+    if output.xlsx || output.format != [fundcast::formats::Format::Csv] {
+        return Err(Error::OutOfRange {
+            flag: "--shard",
+            value: shard.to_string(),
+            expected: "no --xlsx or --format: a shard writes only its part file (give them \
+                       to `fundcast merge`)"
+                .to_string(),
+        });
+    }
+    Ok(())
+}
+
 /// `K/N` of `--shard`: 0 ≤ K < N ≤ 10,000.
 fn parse_shard(text: &str) -> Result<[usize; 2], Error> {
     let bad = || Error::OutOfRange {
@@ -1130,14 +1126,15 @@ fn run_shard(
         let s = s.finish()?;
         let file = s.path().to_path_buf();
         s.commit()?;
-        let bytes = std::fs::read(&file).map_err(|source| Error::Write {
-            path: file.clone(),
-            source,
-        })?;
+        let (bytes, sha256) =
+            fundcast::shard::file_digest(&file).map_err(|source| Error::Write {
+                path: file.clone(),
+                source,
+            })?;
         header.paths_file = Some(fundcast::shard::PathsRecord {
             file: file.display().to_string(),
-            bytes: bytes.len() as u64,
-            sha256: sha256_hex(&bytes),
+            bytes,
+            sha256,
         });
     }
     write_part(Part::new(header, partial), out)

@@ -471,6 +471,23 @@ pub fn merge(parts: &[(PathBuf, Part)]) -> Result<Merged, ShardError> {
     })
 }
 
+/// A file's size and SHA-256 (hex), read a megabyte at a time.
+pub fn file_digest(path: &Path) -> std::io::Result<(u64, String)> {
+    use std::io::Read;
+    let mut r = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            return Ok((size, format!("{:x}", hasher.finalize())));
+        }
+        hasher.update(&buf[..n]);
+        size += n as u64;
+    }
+}
+
 /// Where a part's file of paths is: where it was recorded, else beside the part file.
 fn locate(part_path: &Path, record: &PathsRecord) -> PathBuf {
     let recorded = PathBuf::from(&record.file);
@@ -492,7 +509,6 @@ fn locate(part_path: &Path, record: &PathsRecord) -> PathBuf {
 /// each checked before anything is written: present (where its part recorded it, else
 /// beside the part file) and unchanged (size and SHA-256).
 pub fn paths_files(parts: &[(PathBuf, Part)]) -> Result<Vec<PathBuf>, ShardError> {
-    use std::io::Read;
     let mut order: Vec<&(PathBuf, Part)> = parts
         .iter()
         .filter(|(_, p)| p.header.blocks[0] < p.header.blocks[1])
@@ -509,23 +525,11 @@ pub fn paths_files(parts: &[(PathBuf, Part)]) -> Result<Vec<PathBuf>, ShardError
                 why: "this shard wrote no file of paths (run it with --save-paths FILE.csv)".into(),
             })?;
         let file = locate(part_path, record);
-        let io = |e: std::io::Error| ShardError::PathsFile {
+        let (size, digest) = file_digest(&file).map_err(|e| ShardError::PathsFile {
             path: file.clone(),
             why: e.to_string(),
-        };
-        let mut r = std::fs::File::open(&file).map_err(io)?;
-        let mut hasher = Sha256::new();
-        let mut buf = vec![0u8; 1 << 20];
-        let mut size = 0u64;
-        loop {
-            let n = r.read(&mut buf).map_err(io)?;
-            if n == 0 {
-                break;
-            }
-            hasher.update(&buf[..n]);
-            size += n as u64;
-        }
-        if size != record.bytes || format!("{:x}", hasher.finalize()) != record.sha256 {
+        })?;
+        if size != record.bytes || digest != record.sha256 {
             return Err(ShardError::PathsFile {
                 path: file,
                 why: "the file of paths changed since its shard wrote it (size or SHA-256)".into(),
