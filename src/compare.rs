@@ -6,7 +6,6 @@
 //! the paired differences, far smaller than that of two independent runs.
 
 use crate::aggregate::Summary;
-use crate::economy::SHOCKS_PER_YEAR;
 use crate::metrics::{metric, position, N_PATH_MEASURES};
 use crate::model::Model;
 use crate::montecarlo::{self, path_measures, LaneRunner, PathFn};
@@ -74,6 +73,17 @@ fn four_lanes() -> Isa {
     }
 }
 
+/// Draws per path that the scenarios of a comparison share: the most any of them reads
+/// (a scenario with the other funds on reads their processes' draws after everyone's
+/// economic draws, which are the same for all).
+fn shocks_per_path(entries: &[Entry<'_>]) -> usize {
+    entries
+        .iter()
+        .map(|e| e.model.economy.shocks_per_path(e.model.frame.years()))
+        .max()
+        .unwrap_or(0)
+}
+
 /// One four-lane runner per scenario, on the same instruction set.
 fn runners<'m>(entries: &[Entry<'m>]) -> Vec<LaneRunner<'m>> {
     entries
@@ -94,10 +104,9 @@ impl<'a, 'm> PathFn for Paired<'a, 'm> {
     type Worker = PairedWorker<'m>;
 
     fn worker(&self) -> PairedWorker<'m> {
-        let years = self.entries[0].model.frame.years();
         PairedWorker {
             runners: runners(self.entries),
-            shocks: vec![0.0; LANES * years * SHOCKS_PER_YEAR],
+            shocks: vec![0.0; LANES * shocks_per_path(self.entries)],
             own: vec![0.0; LANES * self.per_scenario() * self.entries.len()],
         }
     }
@@ -199,10 +208,9 @@ impl<'a, 'm> PathFn for PairedYears<'a, 'm> {
     type Worker = PairedYearsWorker<'m>;
 
     fn worker(&self) -> PairedYearsWorker<'m> {
-        let years = self.years();
         PairedYearsWorker {
             runners: runners(self.entries),
-            shocks: vec![0.0; LANES * years * SHOCKS_PER_YEAR],
+            shocks: vec![0.0; LANES * shocks_per_path(self.entries)],
         }
     }
 

@@ -28,6 +28,11 @@ pub const VARIABLE_KEYS: [&str; 4] = ["wage_growth", "inflation", "fund_return",
 pub const SHOCKS_PER_YEAR: usize = 5;
 /// Position of the mortality shock among a year's draws.
 pub const MORTALITY_SHOCK: usize = 4;
+/// Normal draws per projected year of the funds' own processes (the unemployment rate,
+/// excess medical inflation), drawn after all of a path's [`SHOCKS_PER_YEAR`] draws and
+/// only when a fund adds a process ([`Economy::has_fund_processes`]): a scenario without
+/// them draws exactly what it drew before.
+pub const FUND_SHOCKS_PER_YEAR: usize = 2;
 
 /// One AR(1) process; `mean` is resolved per year (index 0 = base year).
 #[derive(Clone, Debug, PartialEq)]
@@ -50,6 +55,53 @@ impl Process {
     }
 }
 
+/// A process that a fund adds to the economy (`src/funds/`): an AR(1) like the others,
+/// whose innovation is correlated with theirs. `loading` is its row of the Cholesky
+/// factor of the whole correlation matrix: `ε = Σ_k loading[k] z_k` over the year's four
+/// economic shocks, then the funds' two (`z_u`, `z_m`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct FundProcess {
+    pub process: Process,
+    pub loading: [f64; 6],
+}
+
+impl FundProcess {
+    /// The process with its correlations `corr` with wage growth, inflation, fund return,
+    /// entrant growth and the earlier fund process (`index`: 0 the unemployment rate, 1
+    /// excess medical inflation), given the Cholesky factor of the four economic
+    /// variables and the earlier fund process's loading; `None` when the whole matrix is
+    /// not positive definite.
+    pub fn correlated(
+        process: Process,
+        corr: [f64; 5],
+        base: &[[f64; 4]; 4],
+        earlier: Option<&[f64; 6]>,
+        index: usize,
+    ) -> Option<FundProcess> {
+        // Forward substitution: row i of L solves L[..i,..i] l = c.
+        let mut l = [0.0; 6];
+        for j in 0..4 {
+            let s: f64 = (0..j).map(|k| l[k] * base[j][k]).sum();
+            l[j] = (corr[j] - s) / base[j][j];
+        }
+        if index == 1 {
+            if let Some(u) = earlier {
+                let s: f64 = (0..4).map(|k| l[k] * u[k]).sum();
+                l[4] = (corr[4] - s) / u[4];
+            }
+        }
+        let rest = 1.0 - l.iter().map(|x| x * x).sum::<f64>();
+        if rest <= 1e-12 {
+            return None;
+        }
+        l[4 + index] = rest.sqrt();
+        Some(FundProcess {
+            process,
+            loading: l,
+        })
+    }
+}
+
 /// Economic assumptions of a scenario.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Economy {
@@ -65,6 +117,10 @@ pub struct Economy {
     pub discount_rate: f64,
     /// `σ_K` of the mortality random walk.
     pub mortality_sigma: f64,
+    /// The registered unemployment rate (unemployment insurance), when a fund adds it.
+    pub unemployment: Option<FundProcess>,
+    /// Excess medical inflation (medical insurance), when a fund adds it.
+    pub medical_inflation: Option<FundProcess>,
 }
 
 /// One path's economic variables, one value per projected year (index 0 = base year).
@@ -78,6 +134,10 @@ pub struct EconPath {
     pub mortality_k: Vec<f64>,
     /// Average covered wage `W_t`.
     pub wage: Vec<f64>,
+    /// The registered unemployment rate `u_t` (0 without unemployment insurance).
+    pub unemployment_rate: Vec<f64>,
+    /// Excess medical inflation `m_t` (0 without medical insurance).
+    pub medical_inflation: Vec<f64>,
 }
 
 impl EconPath {
@@ -89,6 +149,8 @@ impl EconPath {
             entrant_growth: vec![0.0; years],
             mortality_k: vec![0.0; years],
             wage: vec![0.0; years],
+            unemployment_rate: vec![0.0; years],
+            medical_inflation: vec![0.0; years],
         }
     }
 }
@@ -161,8 +223,26 @@ pub fn cholesky(corr: &[Vec<f64>]) -> Result<Vec<Vec<f64>>, CholeskyError> {
 }
 
 impl Economy {
+    /// Whether a fund adds a process, and with it [`FUND_SHOCKS_PER_YEAR`] draws a year.
+    pub fn has_fund_processes(&self) -> bool {
+        self.unemployment.is_some() || self.medical_inflation.is_some()
+    }
+
+    /// Normal draws of one path over `years` years: [`SHOCKS_PER_YEAR`] a year, then, when
+    /// a fund adds a process, [`FUND_SHOCKS_PER_YEAR`] a year after them.
+    pub fn shocks_per_path(&self, years: usize) -> usize {
+        let funds = if self.has_fund_processes() {
+            FUND_SHOCKS_PER_YEAR
+        } else {
+            0
+        };
+        years * (SHOCKS_PER_YEAR + funds)
+    }
+
     /// Draws one path's shocks: `SHOCKS_PER_YEAR` standard normals for each year after the
-    /// base year, in year order; the base year's slots stay zero.
+    /// base year, in year order; the base year's slots stay zero. A longer slice (the
+    /// funds' draws after them, [`Economy::shocks_per_path`]) is drawn on in order: the
+    /// first draws are the same whatever follows.
     pub fn draw_shocks<R: Rng + ?Sized>(rng: &mut R, shocks: &mut [f64]) {
         shocks[..SHOCKS_PER_YEAR].fill(0.0);
         for z in shocks[SHOCKS_PER_YEAR..].iter_mut() {
@@ -204,6 +284,46 @@ impl Economy {
             path.mortality_k[t] = k_factor;
             path.wage[t] = wage;
         }
+        if self.has_fund_processes() {
+            self.fill_fund_processes(shocks, path);
+        }
+    }
+
+    /// The funds' processes of one path: `u_t` and `m_t`, each
+    /// `μ_t + φ (X_{t−1} − μ_{t−1}) + σ ε_t` with `ε_t` its row of the Cholesky factor
+    /// times the year's six shocks (the four economic ones and the funds' two, read
+    /// after the path's [`SHOCKS_PER_YEAR`] draws). The unemployment rate is kept in
+    /// `[0, 1]`.
+    fn fill_fund_processes(&self, shocks: Option<&[f64]>, path: &mut EconPath) {
+        let years = path.wage.len();
+        let main = years * SHOCKS_PER_YEAR;
+        let fund = [&self.unemployment, &self.medical_inflation];
+        let mut x = [0.0; 2];
+        for (k, f) in fund.iter().enumerate() {
+            if let Some(f) = f {
+                x[k] = f.process.initial;
+            }
+        }
+        for t in 0..years {
+            if t > 0 {
+                let mut z = [0.0; 6];
+                if let Some(s) = shocks {
+                    z[..4].copy_from_slice(&s[t * SHOCKS_PER_YEAR..t * SHOCKS_PER_YEAR + 4]);
+                    let at = main + t * FUND_SHOCKS_PER_YEAR;
+                    z[4..].copy_from_slice(&s[at..at + FUND_SHOCKS_PER_YEAR]);
+                }
+                for (k, f) in fund.iter().enumerate() {
+                    if let Some(f) = f {
+                        let p = &f.process;
+                        let eps: f64 = (0..6).map(|j| f.loading[j] * z[j]).sum();
+                        x[k] = p.mean[t] + p.phi * (x[k] - p.mean[t - 1]) + p.sigma * eps;
+                    }
+                }
+                x[0] = x[0].clamp(0.0, 1.0);
+            }
+            path.unemployment_rate[t] = x[0];
+            path.medical_inflation[t] = x[1];
+        }
     }
 }
 
@@ -228,6 +348,8 @@ mod tests {
             initial_wage: 1000.0,
             discount_rate: 0.0,
             mortality_sigma: 0.0,
+            unemployment: None,
+            medical_inflation: None,
         }
     }
 

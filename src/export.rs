@@ -8,6 +8,8 @@ use std::fmt::Write as _;
 use std::io::Write as _;
 use std::path::Path;
 
+pub mod funds;
+
 use crate::metrics::{metric, METRICS, PATH_MEASURES};
 use crate::model::Model;
 use crate::projection::Row;
@@ -51,8 +53,12 @@ pub enum ExportError {
 /// by year) that is not a finite number, as an error.
 pub fn check_rows(model: &Model, rows: &[Row]) -> Result<(), ExportError> {
     let n = metric_count(model);
+    let funds = crate::metrics::fund_metrics_of(model);
     for (t, row) in rows.iter().enumerate() {
-        if let Some(m) = (0..n).find(|m| !row[*m].is_finite()) {
+        if let Some(m) = (0..n)
+            .chain(funds.iter().copied())
+            .find(|m| !row[*m].is_finite())
+        {
             return Err(ExportError::NonFinite {
                 what: "deterministic projection",
                 metric: METRICS[m].to_string(),
@@ -78,7 +84,19 @@ pub fn check_summary(
         .iter()
         .enumerate()
         .map(|(j, name)| (years - 1, *name, years * k + j));
-    for (t, name, series) in yearly.chain(whole) {
+    let funds = crate::metrics::fund_metrics_of(model);
+    let n = funds.len();
+    let fund_yearly = (0..years).flat_map(|t| {
+        let funds = &funds;
+        (0..n).map(move |j| {
+            (
+                t,
+                METRICS[funds[j]],
+                crate::montecarlo::fund_series(model, n, t, j),
+            )
+        })
+    });
+    for (t, name, series) in yearly.chain(whole).chain(fund_yearly) {
         let stats = &summary.stats[series];
         if let Some(j) = (0..STATS.len()).find(|j| !stats[*j].is_finite()) {
             return Err(ExportError::NonFinite {
@@ -226,21 +244,33 @@ pub fn summary_csv(model: &Model, summary: &crate::aggregate::Summary) -> String
                     .expect("in-memory CSV");
             }
         }
+        if model.funds.any() {
+            funds::summary_lines(model, summary, t, &mut w);
+        }
     }
     String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8")
 }
 
 /// `depletion.csv`: `year,p_depleted_by,p_depleted_in`.
+/// With the other funds on, a column `FUND_p_depleted_by` for each of them.
 pub fn depletion_csv(model: &Model, summary: &crate::aggregate::Summary) -> String {
-    let mut out = String::from("year,p_depleted_by,p_depleted_in\n");
+    let mut out = String::from("year,p_depleted_by,p_depleted_in");
+    for (fund, _) in funds::depletion_metrics(model) {
+        let _ = write!(out, ",{fund}_p_depleted_by");
+    }
+    out.push('\n');
     for t in 0..model.frame.years() {
-        let _ = writeln!(
+        let _ = write!(
             out,
             "{},{},{}",
             model.frame.base_year + t as i32,
             num(summary.p_depleted_by(t)),
             num(summary.p_depleted_in(t))
         );
+        for p in funds::depletion_cells(model, summary, t) {
+            let _ = write!(out, ",{}", num(p));
+        }
+        out.push('\n');
     }
     out
 }

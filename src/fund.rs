@@ -7,6 +7,14 @@
 //! `D_t = B_t + Adm_t − C_t − O_t`, `F_{t+1} = F*_{t+1} + S_t`; depletion is the first t
 //! with `F*_{t+1} < 0`.
 
+/// `F* = F_t (1 + r_t) + net (1 + r_t / 2)`: a balance rolled through a year whose net
+/// cash flow `net` comes in mid-year on average. The one roll-forward of every fund (the
+/// pension's and the four of [`crate::funds`]).
+#[inline(always)]
+pub fn accumulate(start: f64, net: f64, r: f64) -> f64 {
+    start * (1.0 + r) + net * (1.0 + r / 2.0)
+}
+
 /// How the government subsidises the fund in a year.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum SubsidyRule {
@@ -102,7 +110,7 @@ impl FundRules {
     #[inline(always)]
     pub fn roll_forward(&self, t: usize, start: f64, flows: &Flows, r: f64) -> FundYear {
         let net = flows.contributions + flows.other_income - flows.payouts - flows.admin;
-        let before_subsidy = start * (1.0 + r) + net * (1.0 + r / 2.0);
+        let before_subsidy = accumulate(start, net, r);
         let deficit = -net;
         let subsidy = match self.subsidy_rule[t] {
             SubsidyRule::None => 0.0,

@@ -23,6 +23,7 @@ pub mod error;
 pub mod export;
 pub mod formats;
 pub mod fund;
+pub mod funds;
 pub mod math;
 pub mod measure;
 pub mod metrics;

@@ -961,6 +961,9 @@ fn write_run(
         mc,
     } = run;
     let mut files = vec![("deterministic.csv", export::rows_csv(model, rows))];
+    if model.funds.any() {
+        files.push(("funds.csv", export::funds::funds_csv(model, rows)));
+    }
     let mut summary = None;
     if let Some((s, mut info, timing)) = mc {
         export::check_summary(model, &s)?;
@@ -971,6 +974,10 @@ fn write_run(
         files.push(("depletion.csv", export::depletion_csv(model, &s)));
         files.push(("run.json", export::run_json(model, &info, &s)));
         summary = Some(s);
+    }
+    if model.funds.any() {
+        let budget = export::funds::social_budget_csv(model, rows, summary.as_ref());
+        files.push(("social-budget.csv", budget));
     }
     let book = output.xlsx.then(|| {
         fundcast::workbook::run_book(

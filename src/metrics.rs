@@ -38,6 +38,16 @@ pub enum Scope {
     /// China's urban employee rules (`benefit.formula = "china_urban_employee"`): the
     /// individual accounts and their fund.
     ChinaUrbanEmployee,
+    /// Unemployment insurance (`[unemployment]`, `src/funds/unemployment.rs`).
+    Unemployment,
+    /// Employee medical insurance (`[medical]`, `src/funds/medical.rs`).
+    Medical,
+    /// Work-injury insurance (`[work_injury]`, `src/funds/injury.rs`).
+    WorkInjury,
+    /// Maternity insurance (`[maternity]`, `src/funds/maternity.rs`).
+    Maternity,
+    /// The five-fund social budget: reported when any of the four funds is on.
+    SocialBudget,
 }
 
 impl Scope {
@@ -46,6 +56,30 @@ impl Scope {
         match self {
             Scope::Base => true,
             Scope::ChinaUrbanEmployee => model.china.is_some(),
+            Scope::Unemployment => model.funds.unemployment.is_some(),
+            Scope::Medical => model.funds.medical.is_some(),
+            Scope::WorkInjury => model.funds.injury.is_some(),
+            Scope::Maternity => model.funds.maternity.is_some(),
+            Scope::SocialBudget => model.funds.any(),
+        }
+    }
+
+    /// Whether the scope is the pension's (its metrics are the columns of
+    /// `deterministic.csv`), else one of the other four funds' or the social budget's
+    /// (`funds.csv`, `social-budget.csv`).
+    pub const fn is_pension(self) -> bool {
+        matches!(self, Scope::Base | Scope::ChinaUrbanEmployee)
+    }
+
+    /// The fund a scope's metrics belong to, as `funds.csv` names it.
+    pub const fn fund(self) -> &'static str {
+        match self {
+            Scope::Base | Scope::ChinaUrbanEmployee => "pension",
+            Scope::Unemployment => "unemployment",
+            Scope::Medical => "medical",
+            Scope::WorkInjury => "work_injury",
+            Scope::Maternity => "maternity",
+            Scope::SocialBudget => "social_budget",
         }
     }
 
@@ -54,6 +88,11 @@ impl Scope {
         match self {
             Scope::Base => "every scenario",
             Scope::ChinaUrbanEmployee => "`china_urban_employee`",
+            Scope::Unemployment => "`[unemployment]`",
+            Scope::Medical => "`[medical]`",
+            Scope::WorkInjury => "`[work_injury]`",
+            Scope::Maternity => "`[maternity]`",
+            Scope::SocialBudget => "any of the four funds",
         }
     }
 }
@@ -228,6 +267,117 @@ registry! {
         /// the mean first basic + transitional pension of the year's awards (disability
         /// awards with their whole pension)
         BASIC_PENSION_AVG = "basic_pension_avg", CurrencyPerYear, ChinaUrbanEmployee;
+        /// `u_t`, the registered unemployment rate
+        UNEMPLOYMENT_RATE = "unemployment_rate", Ratio, Unemployment;
+        /// insured: `insured_share · Σ N^A`
+        UNEMPLOYMENT_INSURED = "unemployment_insured", Persons, Unemployment;
+        /// new claims: insured `· u_t ·` inflow `·` eligible share `·` take-up, plus the
+        /// extra claimants
+        UNEMPLOYMENT_NEW_CLAIMS = "unemployment_new_claims", PersonsPerYear, Unemployment;
+        /// the mean stock of claimants through the year
+        UNEMPLOYMENT_CLAIMANTS = "unemployment_claimants", Persons, Unemployment;
+        /// employer and employee contributions collected
+        UNEMPLOYMENT_CONTRIBUTIONS = "unemployment_contributions", CurrencyPerYear, Unemployment;
+        /// benefits with the claimants' medical subsidy
+        UNEMPLOYMENT_BENEFITS = "unemployment_benefits", CurrencyPerYear, Unemployment;
+        /// re-employment and training spending
+        UNEMPLOYMENT_OTHER_SPENDING = "unemployment_other_spending", CurrencyPerYear, Unemployment;
+        /// `S_t` of the unemployment fund
+        UNEMPLOYMENT_SUBSIDY = "unemployment_subsidy", CurrencyPerYear, Unemployment;
+        /// the unemployment fund at year end, after subsidy
+        UNEMPLOYMENT_FUND_END = "unemployment_fund_end", Currency, Unemployment;
+        /// the fund at year end in months of the year's spending
+        UNEMPLOYMENT_RESERVE_MONTHS = "unemployment_reserve_months", Ratio, Unemployment;
+        /// 1 once the fund's balance before subsidy has been below 0
+        UNEMPLOYMENT_DEPLETED = "unemployment_depleted", Indicator, Unemployment;
+        /// insured actives and retirees
+        MEDICAL_INSURED = "medical_insured", Persons, Medical;
+        /// insured actives (they alone contribute)
+        MEDICAL_CONTRIBUTORS = "medical_contributors", Persons, Medical;
+        /// insured retirees (covered without contributing)
+        MEDICAL_RETIREES = "medical_retirees", Persons, Medical;
+        /// `K_t`: the mean yearly cost of an insured person at relative cost 1
+        MEDICAL_COST_INDEX = "medical_cost_index", CurrencyPerYear, Medical;
+        /// the pool's share of contributions collected
+        MEDICAL_POOL_INCOME = "medical_pool_income", CurrencyPerYear, Medical;
+        /// the pool's reimbursements between the deductible and the ceiling
+        MEDICAL_POOL_SPENDING = "medical_pool_spending", CurrencyPerYear, Medical;
+        /// the pool's current-year deficit: spending − income
+        MEDICAL_POOL_DEFICIT = "medical_pool_deficit", CurrencyPerYear, Medical;
+        /// `S_t` of the pool
+        MEDICAL_SUBSIDY = "medical_subsidy", CurrencyPerYear, Medical;
+        /// the pool at year end, after subsidy
+        MEDICAL_POOL_END = "medical_pool_end", Currency, Medical;
+        /// the pool at year end in months of the year's pool spending
+        MEDICAL_RESERVE_MONTHS = "medical_reserve_months", Ratio, Medical;
+        /// the early warning: 1 when the pool holds less than `warning_months` of spending
+        MEDICAL_WARNING = "medical_warning", Indicator, Medical;
+        /// 1 once the pool's balance before subsidy has been below 0
+        MEDICAL_DEPLETED = "medical_depleted", Indicator, Medical;
+        /// the individual accounts' share of contributions collected
+        MEDICAL_ACCOUNT_INCOME = "medical_account_income", CurrencyPerYear, Medical;
+        /// spending from the individual accounts (below the deductible, within balances)
+        MEDICAL_ACCOUNT_SPENDING = "medical_account_spending", CurrencyPerYear, Medical;
+        /// the individual accounts' balance at year end
+        MEDICAL_ACCOUNT_END = "medical_account_end", Currency, Medical;
+        /// insured: `insured_share · Σ N^A`
+        INJURY_INSURED = "injury_insured", Persons, WorkInjury;
+        /// new injuries (every grade, deaths and cases healed without disability)
+        INJURY_NEW_CASES = "injury_new_cases", PersonsPerYear, WorkInjury;
+        /// disability and survivor annuitants in payment
+        INJURY_ANNUITANTS = "injury_annuitants", Persons, WorkInjury;
+        /// employer contributions collected
+        INJURY_CONTRIBUTIONS = "injury_contributions", CurrencyPerYear, WorkInjury;
+        /// spending charged: lump sums, treatment and annuities paid (pay-as-you-go) or the
+        /// capitals of the year's new annuities (constituent capitals)
+        INJURY_BENEFITS = "injury_benefits", CurrencyPerYear, WorkInjury;
+        /// disability lump sums and death grants
+        INJURY_LUMP_SUMS = "injury_lump_sums", CurrencyPerYear, WorkInjury;
+        /// disability and survivor annuities paid
+        INJURY_ANNUITIES_PAID = "injury_annuities_paid", CurrencyPerYear, WorkInjury;
+        /// `S_t` of the work-injury fund
+        INJURY_SUBSIDY = "injury_subsidy", CurrencyPerYear, WorkInjury;
+        /// the work-injury fund at year end, after subsidy
+        INJURY_FUND_END = "injury_fund_end", Currency, WorkInjury;
+        /// the reserve fund (pay-as-you-go) or the capital fund (constituent capitals)
+        INJURY_RESERVE = "injury_reserve", Currency, WorkInjury;
+        /// the fund at year end in months of the year's spending
+        INJURY_RESERVE_MONTHS = "injury_reserve_months", Ratio, WorkInjury;
+        /// 1 once the fund's balance before subsidy has been below 0
+        INJURY_DEPLETED = "injury_depleted", Indicator, WorkInjury;
+        /// insured: `insured_share · Σ N^A`
+        MATERNITY_INSURED = "maternity_insured", Persons, Maternity;
+        /// births to insured women
+        MATERNITY_BIRTHS = "maternity_births", PersonsPerYear, Maternity;
+        /// employer contributions collected
+        MATERNITY_CONTRIBUTIONS = "maternity_contributions", CurrencyPerYear, Maternity;
+        /// maternity allowances and childbirth medical lump sums
+        MATERNITY_BENEFITS = "maternity_benefits", CurrencyPerYear, Maternity;
+        /// `S_t` of the maternity fund
+        MATERNITY_SUBSIDY = "maternity_subsidy", CurrencyPerYear, Maternity;
+        /// the maternity fund at year end, after subsidy
+        MATERNITY_FUND_END = "maternity_fund_end", Currency, Maternity;
+        /// the fund at year end in months of the year's spending
+        MATERNITY_RESERVE_MONTHS = "maternity_reserve_months", Ratio, Maternity;
+        /// 1 once the fund's balance before subsidy has been below 0
+        MATERNITY_DEPLETED = "maternity_depleted", Indicator, Maternity;
+        /// contributions collected by the five funds
+        BUDGET_CONTRIBUTIONS = "budget_contributions", CurrencyPerYear, SocialBudget;
+        /// the five funds' statutory rates on the contribution base, each weighted by its
+        /// insured share of the actives
+        BUDGET_STATUTORY_LEVY = "budget_statutory_levy", Ratio, SocialBudget;
+        /// `budget_contributions / (W_t Σ N^A w_rel)`: collected, as a share of payroll
+        BUDGET_COLLECTED_LEVY = "budget_collected_levy", Ratio, SocialBudget;
+        /// the five funds' subsidies
+        BUDGET_SUBSIDY = "budget_subsidy", CurrencyPerYear, SocialBudget;
+        /// other social spending: `other_social_share · FS_t`
+        BUDGET_OTHER_SOCIAL = "budget_other_social", CurrencyPerYear, SocialBudget;
+        /// `FS_t`, local fiscal spending
+        BUDGET_FISCAL_SPENDING = "budget_fiscal_spending", CurrencyPerYear, SocialBudget;
+        /// `(budget_subsidy + budget_other_social) / FS_t`
+        BUDGET_SOCIAL_SHARE = "budget_social_share", Ratio, SocialBudget;
+        /// 1 when the share reaches `target_share` (the plan's 15 %)
+        BUDGET_SHARE_MET = "budget_share_met", Indicator, SocialBudget;
     }
     PerPath {
         /// `Σ_{t=y0+1..yH} D_t` (net: surpluses offset deficits)
@@ -355,8 +505,23 @@ pub const N_BASE_METRICS: usize = count(&[Kind::Yearly], Some(Scope::Base));
 pub fn metrics_of(model: &Model) -> usize {
     REGISTRY[..N_METRICS]
         .iter()
-        .take_while(|m| m.scope.applies_to(model))
+        .take_while(|m| m.scope.is_pension() && m.scope.applies_to(model))
         .count()
+}
+
+/// Number of the pension's yearly metrics (MODEL.md's and China's rules'): the fund
+/// metrics come after them in a [`Row`](crate::projection::Row).
+pub const N_PENSION_METRICS: usize =
+    N_BASE_METRICS + count(&[Kind::Yearly], Some(Scope::ChinaUrbanEmployee));
+
+/// The yearly metrics of the other four funds and the social budget that a model
+/// reports, as indices into a [`Row`](crate::projection::Row), in the registry's order:
+/// the Monte Carlo series keep them after the per-path measures (empty when no fund is
+/// on).
+pub fn fund_metrics_of(model: &Model) -> Vec<usize> {
+    (N_PENSION_METRICS..N_METRICS)
+        .filter(|&i| REGISTRY[i].scope.applies_to(model))
+        .collect()
 }
 
 /// Number of per-path measures.
@@ -448,7 +613,9 @@ mod tests {
             "ia_implicit_debt",
             "basic_pension_avg",
         ];
-        assert_eq!(METRICS, expected);
+        assert_eq!(METRICS[..N_PENSION_METRICS], expected);
+        assert_eq!(METRICS[N_PENSION_METRICS], "unemployment_rate");
+        assert_eq!(METRICS[N_METRICS - 1], "budget_share_met");
         assert_eq!(N_BASE_METRICS, 18);
         assert_eq!(
             PATH_MEASURES,
@@ -497,7 +664,18 @@ mod tests {
         let order = |s: Scope| match s {
             Scope::Base => 0,
             Scope::ChinaUrbanEmployee => 1,
+            Scope::Unemployment => 2,
+            Scope::Medical => 3,
+            Scope::WorkInjury => 4,
+            Scope::Maternity => 5,
+            Scope::SocialBudget => 6,
         };
+        assert!(REGISTRY[..N_PENSION_METRICS]
+            .iter()
+            .all(|m| m.scope.is_pension()));
+        assert!(REGISTRY[N_PENSION_METRICS..N_METRICS]
+            .iter()
+            .all(|m| !m.scope.is_pension()));
         let yearly = &REGISTRY[..N_METRICS];
         assert!(yearly
             .windows(2)
@@ -595,7 +773,7 @@ mod tests {
         let text = std::fs::read_to_string(path).unwrap();
         let series = format!(
             "series = years × metrics + {N_PATH_MEASURES}        metrics = {N_BASE_METRICS} \
-             ({N_METRICS} with the china_urban_employee formula)"
+             ({N_PENSION_METRICS} with the china_urban_employee formula)"
         );
         assert!(text.contains(&series), "docs/montecarlo.md: {series}");
     }

@@ -49,6 +49,8 @@ pub struct Model {
     pub paths: Option<usize>,
     /// Years marked for depletion probabilities in comparisons.
     pub marked_years: Vec<i32>,
+    /// The other four funds and the social budget (`src/funds/`; all off by default).
+    pub funds: crate::funds::Funds,
 }
 
 impl Model {

@@ -19,8 +19,10 @@ use rand::SeedableRng;
 use rayon::prelude::*;
 
 use crate::aggregate::{record, Grid, Summary, Sums, Tally};
-use crate::economy::{EconPath, Economy, SHOCKS_PER_YEAR};
-use crate::metrics::{metric, metrics_of, N_BASE_METRICS, N_METRICS, N_PATH_MEASURES};
+use crate::economy::{EconPath, Economy};
+use crate::metrics::{
+    fund_metrics_of, metric, metrics_of, N_BASE_METRICS, N_METRICS, N_PATH_MEASURES,
+};
 use crate::model::Model;
 use crate::projection::{PathSummary, Projector, Row};
 #[cfg(target_arch = "x86_64")]
@@ -49,9 +51,18 @@ pub fn path_measures(last: &Row, summary: &PathSummary) -> [f64; N_PATH_MEASURES
     })
 }
 
-/// Values per path: every yearly metric, then [`PATH_MEASURES`].
+/// Values per path: every yearly metric of the pension, then [`PATH_MEASURES`], then the
+/// yearly metrics of the other four funds and the social budget that are on
+/// ([`fund_metrics_of`], year after year; none when no fund is on).
 pub fn series(model: &Model) -> usize {
-    model.frame.years() * metrics_of(model) + PATH_MEASURES.len()
+    let years = model.frame.years();
+    years * metrics_of(model) + PATH_MEASURES.len() + years * fund_metrics_of(model).len()
+}
+
+/// Position in a path's values ([`series`]) of fund metric `j` (of [`fund_metrics_of`])
+/// in year index `t`.
+pub fn fund_series(model: &Model, funds: usize, t: usize, j: usize) -> usize {
+    model.frame.years() * metrics_of(model) + PATH_MEASURES.len() + t * funds + j
 }
 
 /// Options of a Monte Carlo run.
@@ -178,6 +189,8 @@ pub struct Runner<'m, R: Real> {
     rows: Vec<Vec<Row>>,
     /// `R::LANES` paths' values, one after the other.
     values: Vec<f64>,
+    /// The fund metrics the model reports ([`fund_metrics_of`]).
+    funds: Vec<usize>,
 }
 
 /// A runner of one path at a time.
@@ -191,10 +204,11 @@ impl<'m, R: Real> Runner<'m, R> {
         Runner {
             model,
             projector: Projector::lanes(model, zero),
-            shocks: vec![0.0; l * years * SHOCKS_PER_YEAR],
+            shocks: vec![0.0; l * model.economy.shocks_per_path(years)],
             econ: (0..l).map(|_| EconPath::with_years(years)).collect(),
             rows: (0..l).map(|_| vec![[0.0; N_METRICS]; years]).collect(),
             values: vec![0.0; l * series(model)],
+            funds: fund_metrics_of(model),
         }
     }
 
@@ -227,7 +241,7 @@ impl<'m, R: Real> Runner<'m, R> {
         let n_series = self.values.len() / R::LANES;
         for (l, summary) in summaries.iter().enumerate().take(R::LANES) {
             let values = &mut self.values[l * n_series..(l + 1) * n_series];
-            write_values(self.model, &self.rows[l], summary, values);
+            write_values(self.model, &self.funds, &self.rows[l], summary, values);
         }
         summaries
     }
@@ -253,6 +267,7 @@ impl<'m, R: Real> Runner<'m, R> {
             depletion[l] = summaries[l].depletion;
             write_values(
                 self.model,
+                &self.funds,
                 &self.rows[l],
                 &summaries[l],
                 &mut values[l * n..(l + 1) * n],
@@ -263,7 +278,12 @@ impl<'m, R: Real> Runner<'m, R> {
     /// Each lane's economy from its shocks (`None`: every z = 0), then the projection
     /// into the lanes' rows.
     fn project_rows(&mut self, shocks: Option<&[f64]>) -> [PathSummary; MAX_LANES] {
-        let per = self.model.frame.years() * SHOCKS_PER_YEAR;
+        // Each lane's part of `shocks` (a comparison's shared shocks may hold more draws
+        // than this model reads: the funds' of another scenario).
+        let per = shocks.map_or(0, |s| s.len() / R::LANES);
+        debug_assert!(
+            shocks.is_none() || per >= self.model.economy.shocks_per_path(self.model.frame.years())
+        );
         for (l, econ) in self.econ.iter_mut().enumerate() {
             let lane = shocks.map(|s| &s[l * per..(l + 1) * per]);
             self.model.economy.fill_path(lane, econ);
@@ -356,7 +376,13 @@ impl<'m> PathRunner<'m> {
 
 /// A path's values from its rows and summary: the model's yearly metrics
 /// ([`metrics_of`]) year after year, then [`PATH_MEASURES`].
-fn write_values(model: &Model, rows: &[Row], summary: &PathSummary, values: &mut [f64]) {
+fn write_values(
+    model: &Model,
+    funds: &[usize],
+    rows: &[Row],
+    summary: &PathSummary,
+    values: &mut [f64],
+) {
     let k = metrics_of(model);
     if k == N_BASE_METRICS {
         // A length known at compile time: copied in registers, not by a call.
@@ -371,6 +397,14 @@ fn write_values(model: &Model, rows: &[Row], summary: &PathSummary, values: &mut
     }
     let n = rows.len() * k;
     values[n..n + N_PATH_MEASURES].copy_from_slice(&path_measures(&rows[rows.len() - 1], summary));
+    if !funds.is_empty() {
+        let after = &mut values[n + N_PATH_MEASURES..];
+        for (out, row) in after.chunks_exact_mut(funds.len()).zip(rows) {
+            for (o, &i) in out.iter_mut().zip(funds) {
+                *o = row[i];
+            }
+        }
+    }
 }
 
 /// What a Monte Carlo pass computes for each path: a fixed number of values and of

@@ -179,7 +179,8 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn number(&self, node: &Node, key: &str, bounds: Bounds) -> f64 {
+    /// A number within `bounds` (an error naming `key` and the value's line otherwise).
+    pub fn number(&self, node: &Node, key: &str, bounds: Bounds) -> f64 {
         let x = match node.value {
             Value::Int(i) => i as f64,
             Value::Float(f) => f,

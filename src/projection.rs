@@ -18,6 +18,7 @@ use crate::cohorts::{
 };
 use crate::demography::{whole_age, State};
 use crate::economy::EconPath;
+use crate::funds::Labour;
 use crate::model::Model;
 use crate::scheme::{Awards, Books, ByAge, Same, Scheme, Schemes, SexYear, Shape};
 use crate::simd::{Kernel, Real, MAX_LANES};
@@ -171,6 +172,9 @@ struct Core<'m, R: Real> {
     dyn_rate: Vec<R>,
     dyn_vrate: Vec<R>,
     dyn_factor: Vec<R>,
+    /// What the other four funds read of each year's start-of-year labour force, per
+    /// lane ([`crate::funds::Labour`]): `[lane][year]`; empty when no fund is on.
+    labour: Vec<Vec<Labour>>,
 }
 
 impl<'m> Projector<'m> {
@@ -264,11 +268,16 @@ impl<'m, R: Real> Projector<'m, R> {
             econ.len() == R::LANES && rows.len() == R::LANES,
             "one path per lane"
         );
-        self.core.zero.enter(Project {
-            projector: self,
+        let summaries = self.core.zero.enter(Project {
+            projector: &mut *self,
             econ,
-            rows,
-        })
+            rows: &mut *rows,
+        });
+        // The other four funds, path by path, on the labour force the loop took.
+        for ((labour, econ), rows) in self.core.labour.iter().zip(econ).zip(rows.iter_mut()) {
+            crate::funds::project(self.core.model, labour, econ, rows);
+        }
+        summaries
     }
 }
 
@@ -386,6 +395,11 @@ impl<'m, R: Real> Core<'m, R> {
             dyn_rate: vec![zero; ages],
             dyn_vrate: vec![zero; ages],
             dyn_factor: vec![zero; ages],
+            labour: if model.funds.any() {
+                vec![vec![Labour::default(); f.years()]; R::LANES]
+            } else {
+                Vec::new()
+            },
         };
         if scheme.fusable() && model.adjustments.indexation_brake.is_none() {
             core.plan = Plan::Fused {
@@ -428,6 +442,9 @@ impl<'m, R: Real> Core<'m, R> {
             }
             let k = z.from_fn(|l| econ[l].mortality_k[t]);
             scheme.begin_year();
+            if !self.labour.is_empty() {
+                self.take_labour(t);
+            }
             let mut ledger = self.open_ledger();
             let mut awards = Awards::new(z);
 
@@ -491,6 +508,68 @@ impl<'m, R: Real> Core<'m, R> {
             self.close_ledger(t, ledger);
         }
         summary
+    }
+
+    /// What the other four funds read of year index `t`'s start-of-year stocks, lane by
+    /// lane: actives by sex, their base and payroll, pensioners, the medical cost curves
+    /// and the fertility rates summed over ages ([`Labour`]).
+    fn take_labour(&mut self, t: usize) {
+        let m = self.model;
+        let f = &m.funds;
+        let z = self.zero;
+        let ages = m.frame.ages();
+        let co = &self.cohorts;
+        let wrel = &m.contributions.relative_wage;
+        let mut actives = [z; 2];
+        let (mut base, mut payroll, mut active_cost, mut births) = (z, z, z, z);
+        for (s, n_s) in actives.iter_mut().enumerate() {
+            let (lo, hi) = co.live(A, s);
+            let a = co.window(A_N, s, ages);
+            let c = s * ages;
+            let [n, b, w, cost, fert] = range_fold(z, lo, hi, |x: usize| {
+                let n = a[x];
+                let fert = if s == 1 { f.fertility[x] } else { 0.0 };
+                [
+                    n,
+                    n * z.splat(f.base_rel[c + x]),
+                    n * z.splat(wrel[c + x]),
+                    n * z.splat(f.active_cost[c + x]),
+                    n * z.splat(fert),
+                ]
+            });
+            *n_s = n;
+            base += b;
+            payroll += w;
+            active_cost += cost;
+            births += fert;
+        }
+        let (mut pensioners, mut retiree_cost) = (z, z);
+        for (k, state) in [(R_N, R), (I_N, I)] {
+            if k == I_N && !self.shape.has_disabled {
+                continue;
+            }
+            for s in 0..2 {
+                let (lo, hi) = co.live(state, s);
+                let v = co.window(k, s, ages);
+                let c = s * ages;
+                let [n, cost] = range_fold(z, lo, hi, |x: usize| {
+                    [v[x], v[x] * z.splat(f.retiree_cost[c + x])]
+                });
+                pensioners += n;
+                retiree_cost += cost;
+            }
+        }
+        for (l, lane) in self.labour.iter_mut().enumerate() {
+            lane[t] = Labour {
+                actives: [actives[0].lane(l), actives[1].lane(l)],
+                base: base.lane(l),
+                payroll: payroll.lane(l),
+                pensioners: pensioners.lane(l),
+                active_cost: active_cost.lane(l),
+                retiree_cost: retiree_cost.lane(l),
+                births: births.lane(l),
+            };
+        }
     }
 
     /// A year's ledger with the start-of-year head counts (when the ledger is on).

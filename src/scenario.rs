@@ -21,6 +21,8 @@ use crate::model::{
 use crate::mortality::{GompertzMakeham, Mortality};
 use crate::params::{Bounds, Frame, Reader, Section, SEXES};
 
+mod funds;
+
 /// Counts of people and money amounts: finite and not negative.
 const COUNT: Bounds = Bounds::new(0.0, 1e15, "a number in [0, 1e15]");
 /// Money amounts that may be negative (a fund balance, a transfer).
@@ -138,7 +140,7 @@ fn read_model(root: &Section, frame: Frame) -> Model {
         [w[0].clone(), w[1].clone()].concat()
     };
 
-    let economy = read_economy(root, frame);
+    let mut economy = read_economy(root, frame);
     let mortality = read_mortality(root, frame);
     let contributions = {
         let c = root.section("contributions");
@@ -263,6 +265,7 @@ fn read_model(root: &Section, frame: Frame) -> Model {
     let fund = read_fund(root, frame);
     let adjustments = read_adjustments(root);
     let initial = read_population(root, frame, &relative_wage);
+    let funds = funds::read_funds(root, frame, &relative_wage, &mut economy);
 
     Model {
         name,
@@ -284,6 +287,7 @@ fn read_model(root: &Section, frame: Frame) -> Model {
         seed,
         paths,
         marked_years,
+        funds,
     }
 }
 
@@ -348,37 +352,7 @@ fn read_economy(root: &Section, frame: Frame) -> Economy {
         let Some(node) = s.get(key) else { continue };
         present[k] = true;
         let path = s.key(key);
-        processes[k] = match &node.value {
-            Value::Table(t)
-                if t.get("mean").is_some()
-                    || t.get("sigma").is_some()
-                    || t.get("phi").is_some()
-                    || t.get("initial").is_some() =>
-            {
-                let p = Section::sub_of(r, node, &path);
-                let mean = sched_required(&p, "mean", Bounds::RATE);
-                let phi = p.number("phi", 0.0, Bounds::new(-0.999, 0.999, "phi in (-1, 1)"));
-                let sigma = p.number("sigma", 0.0, Bounds::new(0.0, 1.0, "sigma in [0, 1]"));
-                let initial = p.number("initial", mean[0], Bounds::RATE);
-                p.finish();
-                Process {
-                    mean,
-                    phi,
-                    sigma,
-                    initial,
-                }
-            }
-            _ => {
-                let mean = r.sched(node, &path, Bounds::RATE);
-                let initial = mean[0];
-                Process {
-                    mean,
-                    phi: 0.0,
-                    sigma: 0.0,
-                    initial,
-                }
-            }
-        };
+        processes[k] = read_process(r, node, &path);
     }
     for (k, key) in VARIABLE_KEYS.iter().enumerate().take(3) {
         if !present[k] {
@@ -438,6 +412,50 @@ fn read_economy(root: &Section, frame: Frame) -> Economy {
         initial_wage,
         discount_rate,
         mortality_sigma,
+        unemployment: None,
+        medical_inflation: None,
+    }
+}
+
+/// An AR(1) process: a table with `mean` (a schedule), `phi`, `sigma`, `initial`, or a
+/// plain schedule (a deterministic path).
+fn read_process(r: &Reader, node: &Node, path: &str) -> Process {
+    match &node.value {
+        Value::Table(t)
+            if t.get("mean").is_some()
+                || t.get("sigma").is_some()
+                || t.get("phi").is_some()
+                || t.get("initial").is_some() =>
+        {
+            let p = Section::sub_of(r, node, path);
+            let process = read_process_keys(&p);
+            p.finish();
+            process
+        }
+        _ => {
+            let mean = r.sched(node, path, Bounds::RATE);
+            let initial = mean[0];
+            Process {
+                mean,
+                phi: 0.0,
+                sigma: 0.0,
+                initial,
+            }
+        }
+    }
+}
+
+/// The keys `mean`, `phi`, `sigma`, `initial` of a process's table.
+fn read_process_keys(p: &Section) -> Process {
+    let mean = sched_required(p, "mean", Bounds::RATE);
+    let phi = p.number("phi", 0.0, Bounds::new(-0.999, 0.999, "phi in (-1, 1)"));
+    let sigma = p.number("sigma", 0.0, Bounds::new(0.0, 1.0, "sigma in [0, 1]"));
+    let initial = p.number("initial", mean[0], Bounds::RATE);
+    Process {
+        mean,
+        phi,
+        sigma,
+        initial,
     }
 }
 
