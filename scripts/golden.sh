@@ -12,8 +12,14 @@ trap 'rm -rf "$tmp"' EXIT
 # checked by tests/integration/report.rs, and left out here by name: the record stays the
 # CSV, JSON and stdout bytes, of runs that also write the report (the default).
 hash() { (cd "$1" && for f in $(ls | sort); do case "$f" in run.json|report.html|charts) continue;; esac; printf '%s  %s/%s\n' "$(sha256sum "$f" | cut -c1-64)" "$2" "$f"; done); }
-for s in scenarios/*.toml; do
-  n=$(basename "$s" .toml)
+# The scenarios shipped when the record was made (a scenario added since has tests of its
+# own: the record is of what a restructuring must not change).
+recorded="bench-2050-basic bench-2050 ganzhou-2006-2010-china-rules ganzhou-2006-2010
+  ganzhou-2050-automatic ganzhou-2050 ganzhou-china-funded-accounts ganzhou-collection
+  ganzhou-coverage ganzhou-early-retirement ganzhou-retirement-age ganzhou-subsidy-15
+  ganzhou-underwriting minimal"
+for n in $recorded; do
+  s=scenarios/$n.toml
   for t in 1 2; do
     "$bin" run "$s" --paths 600 --seed 7 --threads $t --quiet --out "$tmp/$n-$t" > "$tmp/$n-$t.stdout"
     grep -Ev 'path-years per second|^Written to' "$tmp/$n-$t.stdout" > "$tmp/$n-$t/stdout.txt"

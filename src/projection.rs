@@ -23,7 +23,9 @@ use crate::model::Model;
 use crate::scheme::{Awards, Books, ByAge, Same, Scheme, Schemes, SexYear, Shape};
 use crate::simd::{Kernel, Real, MAX_LANES};
 
-pub use crate::metrics::{metric, metrics_of, METRICS, N_BASE_METRICS, N_METRICS};
+pub use crate::metrics::{
+    metric, metrics_of, METRICS, N_BASE_METRICS, N_METRICS, N_PENSION_METRICS,
+};
 
 /// One year's metrics (ratios are 0 when their denominator is 0).
 pub type Row = [f64; N_METRICS];

@@ -18,7 +18,7 @@ use std::process::Command;
 use common::{cell, close, within, Builder};
 use fundcast::montecarlo::PathRunner;
 use fundcast::params::MALE;
-use fundcast::projection::{metric::*, AccountLedger, Projector, N_METRICS};
+use fundcast::projection::{metric::*, AccountLedger, Projector, N_METRICS, N_PENSION_METRICS};
 use fundcast::Model;
 
 const GANZHOU_CHINA: &str = "scenarios/ganzhou-2006-2010-china-rules.toml";
@@ -640,7 +640,7 @@ fn cli_writes_account_columns_only_under_china_rules() {
         ),
         "{china}"
     );
-    assert_eq!(china.split(',').count(), 1 + N_METRICS);
+    assert_eq!(china.split(',').count(), 1 + N_PENSION_METRICS);
     let plain = header_of_deterministic_csv("scenarios/ganzhou-2006-2010.toml");
     assert!(
         !plain.contains("ia_") && !plain.contains("basic_pension_avg"),

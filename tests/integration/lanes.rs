@@ -20,7 +20,6 @@
 
 use std::path::{Path, PathBuf};
 
-use fundcast::economy::SHOCKS_PER_YEAR;
 use fundcast::montecarlo::{self, series, LaneRunner, PathRunner, Runner};
 use fundcast::projection::{metric, PathSummary, Projector, Row, N_METRICS};
 use fundcast::simd::{Isa, Portable};
@@ -238,7 +237,7 @@ fn extreme_neighbours_do_not_leak_into_a_lane() {
     const FACTORS: [f64; 8] = [1.0, -3.0, 3.0, 0.0, -1.0, 2.0, -2.0, 0.5];
     for name in [BENCH, AUTOMATIC] {
         let model = load(name);
-        let per = model.frame.years() * SHOCKS_PER_YEAR;
+        let per = model.economy.shocks_per_path(model.frame.years());
         let mut one = PathRunner::new(&model);
         let mut four = Runner::lanes(&model, Portable::<4>::ZERO);
         let mut eight = Runner::lanes(&model, Portable::<8>::ZERO);

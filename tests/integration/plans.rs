@@ -6,7 +6,7 @@
 
 use std::path::{Path, PathBuf};
 
-use fundcast::economy::{EconPath, SHOCKS_PER_YEAR};
+use fundcast::economy::EconPath;
 use fundcast::montecarlo::draw_shocks;
 use fundcast::projection::{PathSummary, Plan, Projector, Row, N_METRICS};
 use fundcast::simd::Portable;
@@ -35,7 +35,7 @@ fn economies(model: &Model) -> Vec<EconPath> {
     let mut det = EconPath::with_years(years);
     model.economy.fill_path(None, &mut det);
     out.push(det);
-    let mut shocks = vec![0.0; years * SHOCKS_PER_YEAR];
+    let mut shocks = vec![0.0; model.economy.shocks_per_path(years)];
     for i in 0..PATHS {
         draw_shocks(model.seed, i, &mut shocks);
         let mut e = EconPath::with_years(years);
