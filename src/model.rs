@@ -49,6 +49,8 @@ pub struct Model {
     pub paths: Option<usize>,
     /// Years marked for depletion probabilities in comparisons.
     pub marked_years: Vec<i32>,
+    /// The basis of `fundcast value`'s closed-group valuation (`[valuation]`).
+    pub valuation: crate::valuation::Basis,
 }
 
 impl Model {

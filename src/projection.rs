@@ -171,6 +171,8 @@ struct Core<'m, R: Real> {
     dyn_rate: Vec<R>,
     dyn_vrate: Vec<R>,
     dyn_factor: Vec<R>,
+    /// Covered payroll `W_t Σ N^A w_rel` of each year and lane (for the valuation).
+    payroll: Vec<[f64; MAX_LANES]>,
 }
 
 impl<'m> Projector<'m> {
@@ -244,6 +246,13 @@ impl<'m, R: Real> Projector<'m, R> {
     /// The individual-account ledger of the last path (China's rules, with the ledger on).
     pub fn account_ledger(&self) -> &[AccountLedger] {
         self.scheme.account_ledger()
+    }
+
+    /// The covered payroll `W_t Σ N^A w_rel` (the wages of the contributors at the start
+    /// of each year, before the contribution rate and the collection rate) of the last
+    /// projection, year by year (base year first), one entry per lane.
+    pub fn payroll(&self) -> &[[f64; MAX_LANES]] {
+        &self.core.payroll
     }
 
     /// The ledger of the last path projected, one entry per year.
@@ -386,6 +395,7 @@ impl<'m, R: Real> Core<'m, R> {
             dyn_rate: vec![zero; ages],
             dyn_vrate: vec![zero; ages],
             dyn_factor: vec![zero; ages],
+            payroll: vec![[0.0; MAX_LANES]; f.years()],
         };
         if scheme.fusable() && model.adjustments.indexation_brake.is_none() {
             core.plan = Plan::Fused {
@@ -585,6 +595,7 @@ impl<'m, R: Real> Core<'m, R> {
                     .min(c.max_rate.max(m.contributions.rate[t])),
                 None => m.contributions.rate[t],
             };
+            self.payroll[t][l] = wage_l[l] * wage_base[l];
             let mut contributions =
                 m.contributions
                     .collected_from(t, wage_l[l], rate, wage_base[l]);

@@ -263,6 +263,14 @@ fn read_model(root: &Section, frame: Frame) -> Model {
     let fund = read_fund(root, frame);
     let adjustments = read_adjustments(root);
     let initial = read_population(root, frame, &relative_wage);
+    let valuation = {
+        let s = root.section("valuation");
+        let basis = crate::valuation::Basis {
+            discount_rate: s.number("discount_rate", economy.discount_rate, Bounds::RATE),
+        };
+        s.finish();
+        basis
+    };
 
     Model {
         name,
@@ -284,6 +292,7 @@ fn read_model(root: &Section, frame: Frame) -> Model {
         seed,
         paths,
         marked_years,
+        valuation,
     }
 }
 
