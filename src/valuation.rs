@@ -406,7 +406,6 @@ pub fn closed_group(model: &Model) -> ClosedGroup {
                     service,
                     wage_index,
                     deemed,
-                    account,
                 };
                 let pension = accrued_pension(model, &a, s, x, k, vested, &record, wrel);
                 let value = n * a.survival(s, x, k) * pension * a.annuity(s, x + k, k, None)
@@ -425,13 +424,12 @@ pub fn closed_group(model: &Model) -> ClosedGroup {
     c
 }
 
-/// A cell's masses (its members, service, wage index, deemed years, account balances).
+/// A cell's masses (its members, service, wage index, deemed years).
 struct Member {
     n: f64,
     service: f64,
     wage_index: f64,
     deemed: f64,
-    account: f64,
 }
 
 /// The accrued yearly pension of one member of a cell of actives (or vested members)
