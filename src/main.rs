@@ -579,10 +579,7 @@ fn value(path: &Path, out: &Path, mc: McArgs, report: ReportArgs) -> Result<(), 
     };
     let summary = opts.map(|o| valuation::run(&model, o));
     valuation::check(&model, &det, summary.as_ref())?;
-    say_raw!(
-        "{}",
-        valuation::table(&model, &det, summary.as_ref())
-    );
+    say_raw!("{}", valuation::table(&model, &det, summary.as_ref()));
     let mut binary = Vec::new();
     if !report.no_report {
         let input = fundcast::report::ValuationInput {
@@ -601,7 +598,12 @@ fn value(path: &Path, out: &Path, mc: McArgs, report: ReportArgs) -> Result<(), 
     )];
     write_outputs_with(out, &files, &binary)?;
     let mut names = vec!["valuation.csv".to_string()];
-    names.extend(binary.iter().map(|(n, _)| n.clone()).filter(|n| !n.contains('/')));
+    names.extend(
+        binary
+            .iter()
+            .map(|(n, _)| n.clone())
+            .filter(|n| !n.contains('/')),
+    );
     if binary.iter().any(|(n, _)| n.contains('/')) {
         names.push("charts/".to_string());
     }

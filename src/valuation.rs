@@ -349,8 +349,7 @@ impl<'m> Assumed<'m> {
     /// `k` (`None` past the last age).
     fn retirement_year(&self, s: usize, x: usize) -> Option<usize> {
         let ages = self.model.frame.ages();
-        (1..ages - x)
-            .find(|&k| x + k >= whole_age(Self::sched(&self.model.retirement.age[s], k)))
+        (1..ages - x).find(|&k| x + k >= whole_age(Self::sched(&self.model.retirement.age[s], k)))
     }
 
     /// `_kp_x` from the start of the base year (mortality only).
@@ -408,7 +407,10 @@ pub fn closed_group(model: &Model) -> ClosedGroup {
                     deemed,
                 };
                 let pension = accrued_pension(model, &a, s, x, k, vested, &record, wrel);
-                let value = n * a.survival(s, x, k) * pension * a.annuity(s, x + k, k, None)
+                let value = n
+                    * a.survival(s, x, k)
+                    * pension
+                    * a.annuity(s, x + k, k, None)
                     * a.discount(k as f64);
                 if vested {
                     c.vested += value;
@@ -657,7 +659,10 @@ struct ValuationPaths<'m> {
 impl<'m> PathFn for ValuationPaths<'m> {
     type Worker = (LaneRunner<'m>, Vec<f64>);
     fn worker(&self) -> Self::Worker {
-        (LaneRunner::new(self.model), vec![0.0; self.model.frame.years()])
+        (
+            LaneRunner::new(self.model),
+            vec![0.0; self.model.frame.years()],
+        )
     }
     fn series(&self) -> usize {
         self.series
@@ -722,7 +727,14 @@ pub fn csv(model: &Model, v: &Valuation, mc: Option<&Summary>) -> String {
     use crate::aggregate::STATS;
     use crate::export::num;
     let mut w = csv::Writer::from_writer(Vec::new());
-    let mut header = vec!["measure", "period", "first_year", "last_year", "unit", "value"];
+    let mut header = vec![
+        "measure",
+        "period",
+        "first_year",
+        "last_year",
+        "unit",
+        "value",
+    ];
     if mc.is_some() {
         header.extend(CSV_STATS.iter().map(|&k| STATS[k]));
     }
