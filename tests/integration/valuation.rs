@@ -219,8 +219,11 @@ fn check_identities(model: &Model, rows: &[fundcast::projection::Row], r: &[f64]
         pv_subsidy += rows[n][SUBSIDY] * v;
         let lhs = s.start_reserve + s.pv_income - s.pv_cost + pv_subsidy;
         let rhs = rows[n][FUND_END] * v;
+        let scale = [s.start_reserve, s.pv_income, s.pv_cost, pv_subsidy, rhs]
+            .iter()
+            .fold(1.0f64, |m, x| m.max(x.abs()));
         assert!(
-            (lhs - rhs).abs() <= 1e-9 * lhs.abs().max(rhs.abs()).max(1.0),
+            (lhs - rhs).abs() <= 1e-12 * n as f64 * scale,
             "n = {n}: {lhs} != {rhs}"
         );
         // Windows nest: a year more adds that year's flows, at that year's PAYG rates.
