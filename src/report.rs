@@ -1164,127 +1164,6 @@ pub fn chart_files(charts: &[Chart], which: ChartFiles) -> Vec<(String, Vec<u8>)
     out
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn thousands_groups_digits() {
-        assert_eq!(thousands(0.0, 0), "0");
-        assert_eq!(thousands(999.0, 0), "999");
-        assert_eq!(thousands(1000.0, 0), "1,000");
-        assert_eq!(thousands(-1_234_567.891, 1), "-1,234,567.9");
-        assert_eq!(thousands(1_234_567_890.0, 0), "1,234,567,890");
-        assert_eq!(thousands(-0.4, 0), "0");
-        assert_eq!(thousands(123456.5, 2), "123,456.50");
-        assert_eq!(thousands(f64::NAN, 0), "–");
-    }
-
-    #[test]
-    fn escape_covers_html_and_svg() {
-        assert_eq!(
-            escape("<a href=\"x\">R&D's</a>"),
-            "&lt;a href=&quot;x&quot;&gt;R&amp;D&#39;s&lt;/a&gt;"
-        );
-        assert_eq!(escape("赣州 2006–2010"), "赣州 2006–2010");
-    }
-
-    #[test]
-    fn values_for_people() {
-        assert_eq!(value_text(Format::Money, 360e6), "360,000,000");
-        assert_eq!(value_text(Format::Probability, 0.125), "12.5 %");
-        assert_eq!(value_text(Format::Ratio, 0.33333), "0.333");
-    }
-
-    #[test]
-    fn dates_from_epoch_seconds() {
-        assert_eq!(date_text(0), "1970-01-01");
-        assert_eq!(date_text(951_782_400), "2000-02-29");
-        assert_eq!(date_text(1_798_675_200), "2026-12-31");
-        assert_eq!(date_text(-86_400), "1969-12-31");
-    }
-
-    /// Four years 2006–2009, ten paths; worked by hand in the comments.
-    #[test]
-    fn headlines_of_hand_computed_distributions() {
-        // One path runs out in 2008, nine never: at most 10 % are out by any year.
-        let h = headlines(&[0, 0, 1, 0, 9], 2006);
-        assert_eq!(
-            h[0],
-            "In at least 90 % of futures the reserve lasts until at least 2009, the last year projected."
-        );
-        // The same for 50 %: not said twice.
-        assert_eq!(h.len(), 2);
-        assert_eq!(
-            h[1],
-            "The reserve runs out by 2009 in 1 of 10 futures (10.0 %)."
-        );
-        // 1, 2, 3 paths out in 2007, 2008, 2009: 10 % out by 2007, 30 % by 2008, 60 % by 2009.
-        let h = headlines(&[0, 1, 2, 3, 4], 2006);
-        assert_eq!(
-            h[0],
-            "In at least 90 % of futures the reserve lasts until at least 2007 (it runs out in 2008 or later, or not by 2009)."
-        );
-        assert_eq!(
-            h[1],
-            "In at least 50 % of futures the reserve lasts until at least 2008 (it runs out in 2009 or later, or not by 2009)."
-        );
-        assert_eq!(
-            h[2],
-            "The reserve runs out by 2009 in 6 of 10 futures (60.0 %)."
-        );
-        // Half run out at once.
-        let h = headlines(&[5, 0, 0, 0, 5], 2006);
-        assert_eq!(
-            h[0],
-            "In 50.0 % of futures the reserve runs out in the first year, 2006."
-        );
-        assert_eq!(
-            h[1],
-            "In at least 50 % of futures the reserve lasts until at least 2009, the last year projected."
-        );
-        // All at once: one sentence for both 90 % and 50 %.
-        let h = headlines(&[10, 0, 0, 0, 0], 2006);
-        assert_eq!(
-            h,
-            [
-                "In 100.0 % of futures the reserve runs out in the first year, 2006.",
-                "In every one of the 10 futures the reserve runs out by 2009."
-            ]
-        );
-        // Never depleted: no claim beyond what 10 paths can show.
-        let h = headlines(&[0, 0, 0, 0, 10], 2006);
-        assert_eq!(
-            h[1],
-            "In none of the 10 futures does the reserve run out by 2009; with 10 paths a probability below about 30.0 % cannot be ruled out."
-        );
-        // Always depleted by the horizon.
-        let h = headlines(&[0, 0, 4, 6, 0], 2006);
-        assert_eq!(
-            h[2],
-            "In every one of the 10 futures the reserve runs out by 2009."
-        );
-        assert_eq!(
-            h[0],
-            "In at least 90 % of futures the reserve lasts until at least 2007 (it runs out in 2008 or later, or not by 2009)."
-        );
-        assert!(headlines(&[0], 2006).is_empty());
-    }
-
-    #[test]
-    fn chart_files_are_chosen_by_name() {
-        assert_eq!(
-            ChartFiles::parse("svg,png"),
-            Some(ChartFiles {
-                svg: true,
-                png: true
-            })
-        );
-        assert_eq!(ChartFiles::parse("none"), Some(ChartFiles::default()));
-        assert_eq!(ChartFiles::parse("pdf"), None);
-    }
-}
-
 /// What the report of a valuation (`fundcast value`) is made from.
 pub struct ValuationInput<'a> {
     pub model: &'a Model,
@@ -1538,4 +1417,125 @@ pub fn valuation_report(r: &ValuationInput) -> (String, Vec<Chart>) {
     );
     close_page(&mut out);
     (out, vec![c])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn thousands_groups_digits() {
+        assert_eq!(thousands(0.0, 0), "0");
+        assert_eq!(thousands(999.0, 0), "999");
+        assert_eq!(thousands(1000.0, 0), "1,000");
+        assert_eq!(thousands(-1_234_567.891, 1), "-1,234,567.9");
+        assert_eq!(thousands(1_234_567_890.0, 0), "1,234,567,890");
+        assert_eq!(thousands(-0.4, 0), "0");
+        assert_eq!(thousands(123456.5, 2), "123,456.50");
+        assert_eq!(thousands(f64::NAN, 0), "–");
+    }
+
+    #[test]
+    fn escape_covers_html_and_svg() {
+        assert_eq!(
+            escape("<a href=\"x\">R&D's</a>"),
+            "&lt;a href=&quot;x&quot;&gt;R&amp;D&#39;s&lt;/a&gt;"
+        );
+        assert_eq!(escape("赣州 2006–2010"), "赣州 2006–2010");
+    }
+
+    #[test]
+    fn values_for_people() {
+        assert_eq!(value_text(Format::Money, 360e6), "360,000,000");
+        assert_eq!(value_text(Format::Probability, 0.125), "12.5 %");
+        assert_eq!(value_text(Format::Ratio, 0.33333), "0.333");
+    }
+
+    #[test]
+    fn dates_from_epoch_seconds() {
+        assert_eq!(date_text(0), "1970-01-01");
+        assert_eq!(date_text(951_782_400), "2000-02-29");
+        assert_eq!(date_text(1_798_675_200), "2026-12-31");
+        assert_eq!(date_text(-86_400), "1969-12-31");
+    }
+
+    /// Four years 2006–2009, ten paths; worked by hand in the comments.
+    #[test]
+    fn headlines_of_hand_computed_distributions() {
+        // One path runs out in 2008, nine never: at most 10 % are out by any year.
+        let h = headlines(&[0, 0, 1, 0, 9], 2006);
+        assert_eq!(
+            h[0],
+            "In at least 90 % of futures the reserve lasts until at least 2009, the last year projected."
+        );
+        // The same for 50 %: not said twice.
+        assert_eq!(h.len(), 2);
+        assert_eq!(
+            h[1],
+            "The reserve runs out by 2009 in 1 of 10 futures (10.0 %)."
+        );
+        // 1, 2, 3 paths out in 2007, 2008, 2009: 10 % out by 2007, 30 % by 2008, 60 % by 2009.
+        let h = headlines(&[0, 1, 2, 3, 4], 2006);
+        assert_eq!(
+            h[0],
+            "In at least 90 % of futures the reserve lasts until at least 2007 (it runs out in 2008 or later, or not by 2009)."
+        );
+        assert_eq!(
+            h[1],
+            "In at least 50 % of futures the reserve lasts until at least 2008 (it runs out in 2009 or later, or not by 2009)."
+        );
+        assert_eq!(
+            h[2],
+            "The reserve runs out by 2009 in 6 of 10 futures (60.0 %)."
+        );
+        // Half run out at once.
+        let h = headlines(&[5, 0, 0, 0, 5], 2006);
+        assert_eq!(
+            h[0],
+            "In 50.0 % of futures the reserve runs out in the first year, 2006."
+        );
+        assert_eq!(
+            h[1],
+            "In at least 50 % of futures the reserve lasts until at least 2009, the last year projected."
+        );
+        // All at once: one sentence for both 90 % and 50 %.
+        let h = headlines(&[10, 0, 0, 0, 0], 2006);
+        assert_eq!(
+            h,
+            [
+                "In 100.0 % of futures the reserve runs out in the first year, 2006.",
+                "In every one of the 10 futures the reserve runs out by 2009."
+            ]
+        );
+        // Never depleted: no claim beyond what 10 paths can show.
+        let h = headlines(&[0, 0, 0, 0, 10], 2006);
+        assert_eq!(
+            h[1],
+            "In none of the 10 futures does the reserve run out by 2009; with 10 paths a probability below about 30.0 % cannot be ruled out."
+        );
+        // Always depleted by the horizon.
+        let h = headlines(&[0, 0, 4, 6, 0], 2006);
+        assert_eq!(
+            h[2],
+            "In every one of the 10 futures the reserve runs out by 2009."
+        );
+        assert_eq!(
+            h[0],
+            "In at least 90 % of futures the reserve lasts until at least 2007 (it runs out in 2008 or later, or not by 2009)."
+        );
+        assert!(headlines(&[0], 2006).is_empty());
+    }
+
+    #[test]
+    fn chart_files_are_chosen_by_name() {
+        assert_eq!(
+            ChartFiles::parse("svg,png"),
+            Some(ChartFiles {
+                svg: true,
+                png: true
+            })
+        );
+        assert_eq!(ChartFiles::parse("none"), Some(ChartFiles::default()));
+        assert_eq!(ChartFiles::parse("pdf"), None);
+    }
 }
