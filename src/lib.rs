@@ -41,6 +41,7 @@ pub mod scenario;
 mod scheme;
 pub mod shard;
 pub mod simd;
+pub mod valuation;
 pub mod variants;
 pub mod workbook;
 

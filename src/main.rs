@@ -110,6 +110,29 @@ enum Command {
         #[command(flatten)]
         report: ReportArgs,
     },
+    /// Value a scenario (valuation.csv): PAYG cost and income rates by year, the
+    /// summarized rates and the actuarial balance over the horizon and 25/50/75-year
+    /// windows, the general average premium, the reserve ratio, the open-group unfunded
+    /// obligation and the closed-group accrued-to-date liability.
+    Value {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Folder for valuation.csv and report.html (created if needed).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// Monte Carlo paths, 1 to 100,000,000: each measure as a distribution (without
+        /// it, the deterministic valuation only).
+        #[arg(long)]
+        paths: Option<usize>,
+        /// Seed of the random streams (default: the scenario's `seed`).
+        #[arg(long)]
+        seed: Option<u64>,
+        /// Worker threads, 1 to 4096 (default: all cores); never more than the paths.
+        #[arg(long)]
+        threads: Option<usize>,
+        #[command(flatten)]
+        report: ReportArgs,
+    },
     /// Validate a scenario without running it.
     Check {
         /// Scenario file (TOML).
@@ -433,6 +456,23 @@ fn main() -> ExitCode {
 fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Check { scenario } => check(&scenario),
+        Command::Value {
+            scenario,
+            out,
+            paths,
+            seed,
+            threads,
+            report,
+        } => value(
+            &scenario,
+            &out,
+            McArgs {
+                paths,
+                seed,
+                threads,
+            },
+            report,
+        ),
         Command::Show { scenario } => show(&scenario),
         Command::Diff { a, b } => diff(&a, &b),
         Command::Compare {
@@ -514,6 +554,61 @@ fn run(cli: Cli) -> Result<(), Error> {
             (&output, report),
         ),
     }
+}
+
+/// `value S`: the valuation of the deterministic projection, and with `--paths N` its
+/// distribution over N paths; writes `valuation.csv` (and `report.html`).
+fn value(path: &Path, out: &Path, mc: McArgs, report: ReportArgs) -> Result<(), Error> {
+    use fundcast::valuation;
+    if mc.paths == Some(0) {
+        return Err(Error::OutOfRange {
+            flag: "--paths",
+            value: "0".to_string(),
+            expected: format!(
+                "a number of paths in 1..={MAX_PATHS} (leave it out for the deterministic \
+                 valuation)"
+            ),
+        });
+    }
+    let model = scenario::load(path)?;
+    export::check_rows(&model, &fundcast::deterministic(&model).0)?;
+    let det = valuation::deterministic(&model);
+    let opts = match mc.paths {
+        Some(_) => Some(mc.options_or(&model, 0)?),
+        None => None,
+    };
+    let summary = opts.map(|o| valuation::run(&model, o));
+    valuation::check(&model, &det, summary.as_ref())?;
+    say_raw!("{}", valuation::table(&model, &det, summary.as_ref()));
+    let mut binary = Vec::new();
+    if !report.no_report {
+        let input = fundcast::report::ValuationInput {
+            model: &model,
+            scenario_path: path,
+            valuation: &det,
+            summary: summary.as_ref(),
+            seed: opts.map_or(model.seed, |o| o.seed),
+            date: &fundcast::report::today(),
+        };
+        binary = report_files(fundcast::report::valuation_report(&input), report.charts);
+    }
+    let files = [(
+        "valuation.csv",
+        valuation::csv(&model, &det, summary.as_ref()),
+    )];
+    write_outputs_with(out, &files, &binary)?;
+    let mut names = vec!["valuation.csv".to_string()];
+    names.extend(
+        binary
+            .iter()
+            .map(|(n, _)| n.clone())
+            .filter(|n| !n.contains('/')),
+    );
+    if binary.iter().any(|(n, _)| n.contains('/')) {
+        names.push("charts/".to_string());
+    }
+    say!("Written to {}: {}", out.display(), names.join(", "));
+    Ok(())
 }
 
 fn check(path: &Path) -> Result<(), Error> {

@@ -51,6 +51,8 @@ pub struct Model {
     pub marked_years: Vec<i32>,
     /// The other four funds and the social budget (`src/funds/`; all off by default).
     pub funds: crate::funds::Funds,
+    /// The basis of `fundcast value`'s closed-group valuation (`[valuation]`).
+    pub valuation: crate::valuation::Basis,
 }
 
 impl Model {

@@ -157,6 +157,16 @@ impl<'m> LaneRunner<'m> {
         each_runner!(self, r => r.lane_rows(l))
     }
 
+    /// [`Runner::lane_econ`].
+    pub fn lane_econ(&self, l: usize) -> &EconPath {
+        each_runner!(self, r => r.lane_econ(l))
+    }
+
+    /// [`Runner::lane_payroll`].
+    pub fn lane_payroll(&self, l: usize, t: usize) -> f64 {
+        each_runner!(self, r => r.lane_payroll(l, t))
+    }
+
     /// [`Runner::lane_values`].
     pub fn lane_values(&self, l: usize) -> &[f64] {
         each_runner!(self, r => r.lane_values(l))
@@ -323,6 +333,12 @@ impl<'m, R: Real> Runner<'m, R> {
     /// Lane `l`'s economy of the last projection.
     pub fn lane_econ(&self, l: usize) -> &EconPath {
         &self.econ[l]
+    }
+
+    /// Lane `l`'s covered payroll of year index `t` in the last projection
+    /// ([`Projector::payroll`]).
+    pub fn lane_payroll(&self, l: usize, t: usize) -> f64 {
+        self.projector.payroll()[t][l]
     }
 }
 

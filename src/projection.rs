@@ -177,6 +177,8 @@ struct Core<'m, R: Real> {
     /// What the other four funds read of each year's start-of-year labour force, per
     /// lane ([`crate::funds::Labour`]): `[lane][year]`; empty when no fund is on.
     labour: Vec<Vec<Labour>>,
+    /// Covered payroll `W_t Σ N^A w_rel` of each year and lane (for the valuation).
+    payroll: Vec<[f64; MAX_LANES]>,
 }
 
 impl<'m> Projector<'m> {
@@ -250,6 +252,13 @@ impl<'m, R: Real> Projector<'m, R> {
     /// The individual-account ledger of the last path (China's rules, with the ledger on).
     pub fn account_ledger(&self) -> &[AccountLedger] {
         self.scheme.account_ledger()
+    }
+
+    /// The covered payroll `W_t Σ N^A w_rel` (the wages of the contributors at the start
+    /// of each year, before the contribution rate and the collection rate) of the last
+    /// projection, year by year (base year first), one entry per lane.
+    pub fn payroll(&self) -> &[[f64; MAX_LANES]] {
+        &self.core.payroll
     }
 
     /// The ledger of the last path projected, one entry per year.
@@ -402,6 +411,7 @@ impl<'m, R: Real> Core<'m, R> {
             } else {
                 Vec::new()
             },
+            payroll: vec![[0.0; MAX_LANES]; f.years()],
         };
         if scheme.fusable() && model.adjustments.indexation_brake.is_none() {
             core.plan = Plan::Fused {
@@ -666,6 +676,7 @@ impl<'m, R: Real> Core<'m, R> {
                     .min(c.max_rate.max(m.contributions.rate[t])),
                 None => m.contributions.rate[t],
             };
+            self.payroll[t][l] = wage_l[l] * wage_base[l];
             let mut contributions =
                 m.contributions
                     .collected_from(t, wage_l[l], rate, wage_base[l]);

@@ -1164,6 +1164,261 @@ pub fn chart_files(charts: &[Chart], which: ChartFiles) -> Vec<(String, Vec<u8>)
     out
 }
 
+/// What the report of a valuation (`fundcast value`) is made from.
+pub struct ValuationInput<'a> {
+    pub model: &'a Model,
+    pub scenario_path: &'a std::path::Path,
+    /// The deterministic projection's valuation.
+    pub valuation: &'a crate::valuation::Valuation,
+    /// With Monte Carlo paths: the distribution of every valued line.
+    pub summary: Option<&'a crate::aggregate::Summary>,
+    pub seed: u64,
+    pub date: &'a str,
+}
+
+/// The report of a valuation: its basis, the summarized rates of each window, the closed
+/// group, and a chart of the year-by-year cost and income rates (with paths, the fan of
+/// the cost rate). Every number is one of `valuation.csv`.
+pub fn valuation_report(r: &ValuationInput) -> (String, Vec<Chart>) {
+    use crate::valuation::{lines, WINDOWS};
+    let ValuationInput {
+        model,
+        scenario_path,
+        valuation: v,
+        summary,
+        seed,
+        date,
+    } = *r;
+    let y0 = model.frame.base_year;
+    let mut out = String::new();
+    open_page(&mut out, &format!("Actuarial valuation: {}", model.name));
+    out.push_str("<div class=\"scroll\"><table class=\"meta\">\n");
+    meta_row(&mut out, "scenario", &escape(&model.name));
+    meta_row(
+        &mut out,
+        "file",
+        &format!(
+            "<code>{}</code>",
+            escape(&scenario_path.display().to_string())
+        ),
+    );
+    meta_row(
+        &mut out,
+        "open group",
+        &format!(
+            "valued at 1 January {}, discounted at the projected fund return",
+            y0 + 1
+        ),
+    );
+    meta_row(
+        &mut out,
+        "closed group",
+        &format!(
+            "valued at 1 January {y0} on the base-year stocks, discount rate {}",
+            pct(model.valuation.discount_rate)
+        ),
+    );
+    meta_row(
+        &mut out,
+        "engine",
+        &format!("fundcast {}", escape(crate::VERSION)),
+    );
+    meta_row(
+        &mut out,
+        "Monte Carlo paths",
+        &match summary {
+            Some(s) => format!("{} (seed {seed})", thousands(s.paths as f64, 0)),
+            None => "none (deterministic)".to_string(),
+        },
+    );
+    out.push_str("</table></div>\n");
+    let _ = writeln!(
+        out,
+        "{DATE_PREFIX}Generated {}</p>\n</header>",
+        escape(date)
+    );
+    // Summarized rates, window by window.
+    out.push_str(
+        "<section id=\"valuation\">\n<h2>Summarized rates and the actuarial balance</h2>\n\
+         <p class=\"note\">Rates in % of the present value of covered payroll. Income rate: \
+         the reserve at the start plus the present value of contributions and other \
+         income; cost rate: the present value of payouts and administration plus an ending \
+         target reserve of the next year's cost. The general average premium is the level \
+         contribution rate that, with the start reserve and other income, meets the cost \
+         rate. The open-group unfunded obligation leaves out the target reserve.</p>\n\
+         <div class=\"scroll\"><table>\n<thead><tr><th>window</th><th>years</th>\
+         <th>income rate</th><th>cost rate</th><th>actuarial balance</th>\
+         <th>general average premium</th><th>unfunded obligation</th>\
+         <th>% of PV payroll</th></tr></thead>\n<tbody>\n",
+    );
+    for (w, s) in WINDOWS.iter().zip(&v.windows) {
+        match s {
+            Some(s) => {
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{}</td><td>{}–{}</td><td class=\"num\">{:.2}</td>\
+                     <td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td>\
+                     <td class=\"num\">{:.2}</td><td class=\"num\">{}</td>\
+                     <td class=\"num\">{:.2}</td></tr>",
+                    escape(&w.name()),
+                    s.first,
+                    s.last,
+                    s.income_rate,
+                    s.cost_rate,
+                    s.actuarial_balance,
+                    s.general_average_premium,
+                    thousands(s.unfunded_obligation, 0),
+                    s.unfunded_obligation_rate
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{}</td><td colspan=\"7\">not valued: needs a projection to {} \
+                     (horizon {})</td></tr>",
+                    escape(&w.name()),
+                    y0 + w.length(model) as i32 + 1,
+                    model.frame.horizon
+                );
+            }
+        }
+    }
+    out.push_str("</tbody></table></div>\n");
+    if let Some(s) = summary {
+        out.push_str(
+            "<h3>Distribution over the paths</h3>\n<div class=\"scroll\"><table>\n\
+             <thead><tr><th>measure</th><th>window</th><th>mean</th><th>p5</th>\
+             <th>p50</th><th>p95</th></tr></thead>\n<tbody>\n",
+        );
+        let mut series = 0;
+        for l in lines(model, v) {
+            if l.value.is_none() {
+                continue;
+            }
+            let shown = l.period != "year"
+                && l.period != "closed_group"
+                && matches!(
+                    l.measure,
+                    "summarized_income_rate"
+                        | "summarized_cost_rate"
+                        | "actuarial_balance"
+                        | "general_average_premium"
+                        | "open_group_unfunded_obligation_rate"
+                );
+            if shown {
+                let st = &s.stats[series];
+                let _ = writeln!(
+                    out,
+                    "<tr><td>{}</td><td>{}</td><td class=\"num\">{:.2}</td>\
+                     <td class=\"num\">{:.2}</td><td class=\"num\">{:.2}</td>\
+                     <td class=\"num\">{:.2}</td></tr>",
+                    escape(l.measure),
+                    escape(&l.period),
+                    st[0],
+                    st[3],
+                    st[6],
+                    st[9]
+                );
+            }
+            series += 1;
+        }
+        out.push_str("</tbody></table></div>\n");
+    }
+    out.push_str("</section>\n");
+    // The closed group.
+    let c = &v.closed;
+    let _ = writeln!(
+        out,
+        "<section id=\"closed-group\">\n<h2>Closed group: accrued-to-date liability at 1 January \
+         {y0}</h2>\n<p class=\"note\">The implicit pension debt: the present value of the \
+         pensions in payment and of the rights accrued by the base year's members, at a \
+         discount rate of {}, less the reserve. Money in {}.</p>\n<div class=\"scroll\">\
+         <table>\n<tbody>",
+        pct(model.valuation.discount_rate),
+        escape(&model.currency)
+    );
+    for (name, x) in [
+        ("pensions in payment (old age)", c.pensioners),
+        ("pensions in payment (disability)", c.disabled),
+        ("accrued rights of actives", c.actives),
+        ("accrued rights of vested members", c.vested),
+        ("individual-account balances", c.accounts),
+        ("accrued-to-date liability", c.liability),
+        ("reserve", c.reserve),
+        ("net of the reserve", c.net),
+    ] {
+        let _ = writeln!(
+            out,
+            "<tr><th>{}</th><td class=\"num\">{}</td></tr>",
+            escape(name),
+            thousands(x, 0)
+        );
+    }
+    out.push_str("</tbody></table></div>\n</section>\n");
+    // The year-by-year rates.
+    let years = years_of(model);
+    let rates = |f: fn(&crate::valuation::YearRates) -> f64| v.years.iter().map(f).collect();
+    let fans = match summary {
+        Some(s) => {
+            // The cost rate's series: the second of each year's lines after the payroll
+            // and cost lines (every year line is valued).
+            let per_year = lines(model, v)
+                .iter()
+                .take_while(|l| l.first_year == y0 && l.period == "year")
+                .count();
+            let at = |t: usize, k: usize| s.stats[t * per_year + 3][k];
+            let n = v.years.len();
+            vec![crate::chart::Fan {
+                label: "cost rate, 5–95 % of paths".into(),
+                p5: (0..n).map(|t| at(t, 3)).collect(),
+                p95: (0..n).map(|t| at(t, 9)).collect(),
+                inner: Some((
+                    (0..n).map(|t| at(t, 5)).collect(),
+                    (0..n).map(|t| at(t, 7)).collect(),
+                )),
+                median: (0..n).map(|t| at(t, 6)).collect(),
+                colour: 1,
+            }]
+        }
+        None => Vec::new(),
+    };
+    let c = Chart {
+        id: "payg-rates".into(),
+        title: "Pay-as-you-go cost and income rates, % of covered payroll".into(),
+        subtitle: model.name.clone(),
+        y_label: "% of payroll".into(),
+        format: Format::Ratio,
+        body: crate::chart::Body::Years {
+            years,
+            fans,
+            lines: vec![
+                crate::chart::Line {
+                    label: "cost rate".into(),
+                    values: rates(|y| y.cost_rate),
+                    colour: 1,
+                    bold: false,
+                    dashed: false,
+                },
+                crate::chart::Line {
+                    label: "income rate".into(),
+                    values: rates(|y| y.income_rate),
+                    colour: 0,
+                    bold: false,
+                    dashed: false,
+                },
+            ],
+        },
+    };
+    chart_section(
+        &mut out,
+        &c,
+        "",
+        "Cost: payouts and administration; income: contributions and other income (not the subsidy); both over the covered payroll of the year (the deterministic projection).",
+    );
+    close_page(&mut out);
+    (out, vec![c])
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

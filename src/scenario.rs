@@ -266,6 +266,14 @@ fn read_model(root: &Section, frame: Frame) -> Model {
     let adjustments = read_adjustments(root);
     let initial = read_population(root, frame, &relative_wage);
     let funds = funds::read_funds(root, frame, &relative_wage, &mut economy);
+    let valuation = {
+        let s = root.section("valuation");
+        let basis = crate::valuation::Basis {
+            discount_rate: s.number("discount_rate", economy.discount_rate, Bounds::RATE),
+        };
+        s.finish();
+        basis
+    };
 
     Model {
         name,
@@ -288,6 +296,7 @@ fn read_model(root: &Section, frame: Frame) -> Model {
         paths,
         marked_years,
         funds,
+        valuation,
     }
 }
 

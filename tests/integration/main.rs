@@ -23,4 +23,5 @@ mod regressions;
 mod report;
 mod shards;
 mod validation;
+mod valuation;
 mod zero_features;
