@@ -19,6 +19,9 @@ pub use crate::metrics::COMPARED_MEASURES as PATH_MEASURES;
 /// Extra per-path measures when a scenario uses China's rules (after the marked years;
 /// from the registry).
 pub use crate::metrics::COMPARED_CHINA_MEASURES as CHINA_MEASURES;
+/// Per-path measures of a comparison when a scenario has any of the other four funds on
+/// (after China's; from the registry).
+pub use crate::metrics::COMPARED_FUND_MEASURES as FUND_MEASURES;
 
 /// Position of the indicator "depleted by the horizon" among [`PATH_MEASURES`]: its mean
 /// is the line `p_depleted_by(yH)`, not a `_mean` line.
@@ -39,6 +42,16 @@ fn compared_value(key: &str, last: &Row, s: &PathSummary) -> f64 {
         }
         "ia_fund_end_horizon" => last[metric::IA_FUND_END],
         "ia_implicit_debt_horizon" => last[metric::IA_IMPLICIT_DEBT],
+        "unemployment_fund_end_horizon" => last[metric::UNEMPLOYMENT_FUND_END],
+        "unemployment_depleted_by_horizon" => last[metric::UNEMPLOYMENT_DEPLETED],
+        "medical_pool_end_horizon" => last[metric::MEDICAL_POOL_END],
+        "medical_depleted_by_horizon" => last[metric::MEDICAL_DEPLETED],
+        "injury_fund_end_horizon" => last[metric::INJURY_FUND_END],
+        "injury_depleted_by_horizon" => last[metric::INJURY_DEPLETED],
+        "maternity_fund_end_horizon" => last[metric::MATERNITY_FUND_END],
+        "maternity_depleted_by_horizon" => last[metric::MATERNITY_DEPLETED],
+        "budget_social_share_horizon" => last[metric::BUDGET_SOCIAL_SHARE],
+        "budget_share_met_horizon" => last[metric::BUDGET_SHARE_MET],
         _ => unreachable!("the compared measure `{key}` of the registry has no value"),
     }
 }
@@ -54,11 +67,29 @@ struct Paired<'a, 'm> {
     seed: u64,
     marked: Vec<usize>,
     china: bool,
+    /// Whether a scenario has any of the other four funds on.
+    funds: bool,
 }
 
 impl Paired<'_, '_> {
     fn per_scenario(&self) -> usize {
-        PATH_MEASURES.len() + self.marked.len() + if self.china { CHINA_MEASURES.len() } else { 0 }
+        PATH_MEASURES.len() + self.marked.len() + self.china_measures() + self.fund_measures()
+    }
+
+    fn china_measures(&self) -> usize {
+        if self.china {
+            CHINA_MEASURES.len()
+        } else {
+            0
+        }
+    }
+
+    fn fund_measures(&self) -> usize {
+        if self.funds {
+            FUND_MEASURES.len()
+        } else {
+            0
+        }
     }
 }
 
@@ -181,6 +212,12 @@ impl Paired<'_, '_> {
             let china = marked + self.marked.len();
             for (j, key) in CHINA_MEASURES.iter().enumerate() {
                 out[china + j] = compared_value(key, row, s);
+            }
+        }
+        if self.funds {
+            let funds = marked + self.marked.len() + self.china_measures();
+            for (j, key) in FUND_MEASURES.iter().enumerate() {
+                out[funds + j] = compared_value(key, row, s);
             }
         }
     }
@@ -427,6 +464,7 @@ fn paired<'a, 'm>(
             .map(|y| (y - base.frame.base_year) as usize)
             .collect(),
         china: entries.iter().any(|e| e.model.china.is_some()),
+        funds: entries.iter().any(|e| e.model.funds.any()),
     })
 }
 
@@ -512,6 +550,13 @@ fn comparison(f: &Paired, paths: usize, summary: Summary) -> Comparison {
                 push(format!("{name}_mean"), Some(v), d);
             }
         }
+        if f.funds {
+            let first = PATH_MEASURES.len() + years.len() + f.china_measures();
+            for (j, name) in FUND_MEASURES.iter().enumerate() {
+                let (v, d) = mean_line(first + j);
+                push(format!("{name}_mean"), Some(v), d);
+            }
+        }
     }
     Comparison {
         names: entries.iter().map(|e| e.name.clone()).collect(),
@@ -537,6 +582,7 @@ mod tests {
         for key in PATH_MEASURES[N_PATH_MEASURES..]
             .iter()
             .chain(&CHINA_MEASURES)
+            .chain(&FUND_MEASURES)
         {
             compared_value(key, &row, &s);
         }

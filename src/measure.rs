@@ -10,8 +10,17 @@ use crate::montecarlo::{self, Options};
 /// Why a measure or target cannot be read or evaluated.
 #[derive(Clone, Debug, PartialEq, thiserror::Error)]
 pub enum MeasureError {
-    #[error("unknown measure `{text}` (expected one of: {})", MEASURE_NAMES.join(", "))]
+    #[error(
+        "unknown measure `{text}` (expected one of: {}, or METRIC(YEAR) for a yearly metric of docs/model.md, e.g. medical_pool_end(2010))",
+        MEASURE_NAMES.join(", ")
+    )]
     Unknown { text: String },
+    #[error("{measure}: this scenario does not report `{metric}` (it needs {scope})")]
+    NotReported {
+        measure: String,
+        metric: &'static str,
+        scope: &'static str,
+    },
     #[error("`{text}`: expected p_depleted_by(YEAR)")]
     BadYear { text: String },
     #[error(
@@ -50,6 +59,11 @@ pub enum Measure {
     CumulativeSubsidy,
     /// Present value of the deficits (idem).
     PvDeficits,
+    /// A yearly metric (an index into a [`Row`](crate::projection::Row)) in a year:
+    /// its Monte Carlo mean (the deterministic value without paths), e.g.
+    /// `medical_depleted(2010)`, whose mean is the probability that the medical pool has
+    /// run out by 2010.
+    Yearly { metric: usize, year: i32 },
 }
 
 /// Names accepted on the command line (from the registry: its scenario measures, then
@@ -83,6 +97,7 @@ impl Measure {
             Measure::CumulativeDeficit => key!("cumulative_deficit"),
             Measure::CumulativeSubsidy => key!("cumulative_subsidy"),
             Measure::PvDeficits => key!("pv_deficits"),
+            Measure::Yearly { metric, .. } => crate::metrics::METRICS[*metric],
         }
     }
 
@@ -102,6 +117,19 @@ impl Measure {
                 return Ok(Measure::of_key(key, 0));
             }
         }
+        // METRIC(YEAR): a yearly metric in a year.
+        if let Some((name, rest)) = t.split_once('(') {
+            if let Some(metric) = crate::metrics::METRICS
+                .iter()
+                .position(|m| *m == name.trim())
+            {
+                let year = rest
+                    .strip_suffix(')')
+                    .and_then(|y| y.trim().parse::<i32>().ok())
+                    .ok_or_else(|| MeasureError::BadYear { text: t.into() })?;
+                return Ok(Measure::Yearly { metric, year });
+            }
+        }
         Err(MeasureError::Unknown { text: t.into() })
     }
 
@@ -109,12 +137,16 @@ impl Measure {
     pub fn name(&self) -> String {
         match self {
             Measure::PDepletedBy(y) => self.key().replace("YEAR", &y.to_string()),
+            Measure::Yearly { year, .. } => format!("{}({year})", self.key()),
             _ => self.key().into(),
         }
     }
 
     /// Position of the measure among the per-path measures, if it is one.
     fn path_measure(&self) -> Option<usize> {
+        if let Measure::Yearly { .. } = self {
+            return None;
+        }
         PATH_MEASURES.iter().position(|m| *m == self.key())
     }
 
@@ -122,7 +154,9 @@ impl Measure {
     /// `p_depleted_by` must lie in it).
     pub fn check(&self, frame: crate::params::Frame) -> Result<(), MeasureError> {
         match *self {
-            Measure::PDepletedBy(y) if y < frame.base_year || y > frame.horizon => {
+            Measure::PDepletedBy(y) | Measure::Yearly { year: y, .. }
+                if y < frame.base_year || y > frame.horizon =>
+            {
                 Err(MeasureError::YearOutOfRange {
                     measure: self.name(),
                     year: y,
@@ -173,6 +207,9 @@ fn evaluate_raw(
 ) -> Result<Evaluation, MeasureError> {
     let frame = model.frame;
     measure.check(frame)?;
+    if let Measure::Yearly { metric, year } = measure {
+        return yearly(model, metric, year, mc);
+    }
     let det = || {
         let (rows, summary) = crate::deterministic(model);
         (rows, summary)
@@ -225,6 +262,50 @@ fn evaluate_raw(
             }
         }
         _ => unreachable!("handled above"),
+    })
+}
+
+/// A yearly metric in a year: its Monte Carlo mean and standard error, or its
+/// deterministic value without paths.
+fn yearly(
+    model: &Model,
+    metric: usize,
+    year: i32,
+    mc: Option<Options>,
+) -> Result<Evaluation, MeasureError> {
+    let entry = &crate::metrics::REGISTRY[metric];
+    if !entry.scope.applies_to(model) {
+        return Err(MeasureError::NotReported {
+            measure: format!("{}({year})", entry.key),
+            metric: entry.key,
+            scope: entry.scope.name(),
+        });
+    }
+    let t = (year - model.frame.base_year) as usize;
+    let Some(opts) = mc.filter(|o| o.paths > 0) else {
+        let (rows, _) = crate::deterministic(model);
+        return Ok(Evaluation {
+            value: rows[t][metric],
+            standard_error: 0.0,
+        });
+    };
+    let run = montecarlo::run(model, opts, &|_| {});
+    let sm = &run.summary;
+    let k = metrics_of(model);
+    let series = if metric < k {
+        t * k + metric
+    } else {
+        let funds = crate::metrics::fund_metrics_of(model);
+        let j = funds
+            .iter()
+            .position(|&i| i == metric)
+            .expect("a fund metric on");
+        montecarlo::fund_series(model, funds.len(), t, j)
+    };
+    let stats = &sm.stats[series];
+    Ok(Evaluation {
+        value: stats[0],
+        standard_error: stats[1] / (sm.paths as f64).sqrt(),
     })
 }
 

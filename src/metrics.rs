@@ -398,6 +398,26 @@ registry! {
         "ia_fund_end_horizon", Currency, ChinaUrbanEmployee;
         /// `ia_implicit_debt` of the year `yH` (0 for a scenario under another formula)
         "ia_implicit_debt_horizon", Currency, ChinaUrbanEmployee;
+        /// `unemployment_fund_end` of the year `yH` (0 for a scenario without the fund)
+        "unemployment_fund_end_horizon", Currency, Unemployment;
+        /// `unemployment_depleted` of the year `yH` (its mean: P(depleted by `yH`))
+        "unemployment_depleted_by_horizon", Indicator, Unemployment;
+        /// `medical_pool_end` of the year `yH` (0 for a scenario without the fund)
+        "medical_pool_end_horizon", Currency, Medical;
+        /// `medical_depleted` of the year `yH`
+        "medical_depleted_by_horizon", Indicator, Medical;
+        /// `injury_fund_end` of the year `yH` (0 for a scenario without the fund)
+        "injury_fund_end_horizon", Currency, WorkInjury;
+        /// `injury_depleted` of the year `yH`
+        "injury_depleted_by_horizon", Indicator, WorkInjury;
+        /// `maternity_fund_end` of the year `yH` (0 for a scenario without the fund)
+        "maternity_fund_end_horizon", Currency, Maternity;
+        /// `maternity_depleted` of the year `yH`
+        "maternity_depleted_by_horizon", Indicator, Maternity;
+        /// `budget_social_share` of the year `yH` (0 for a scenario without the funds)
+        "budget_social_share_horizon", Ratio, SocialBudget;
+        /// `budget_share_met` of the year `yH` (its mean: P(share ≥ target in `yH`))
+        "budget_share_met_horizon", Indicator, SocialBudget;
     }
     Scenario {
         /// year of depletion of the **deterministic** projection, `yH + 1` when the fund
@@ -541,6 +561,36 @@ pub const COMPARED_MEASURES: [&str; count(&[Kind::PerPath, Kind::Compared], Some
 pub const COMPARED_CHINA_MEASURES: [&str;
     count(&[Kind::Compared], Some(Scope::ChinaUrbanEmployee))] =
     keys(&[Kind::Compared], Some(Scope::ChinaUrbanEmployee));
+
+/// Extra per-path measures of a comparison when a scenario has any of the other four
+/// funds on (after China's): every fund's and the social budget's, 0 for a scenario
+/// without that fund.
+pub const COMPARED_FUND_MEASURES: [&str; count_funds_compared()] = fund_compared_keys();
+
+const fn count_funds_compared() -> usize {
+    let mut n = 0;
+    let mut i = 0;
+    while i < REGISTRY.len() {
+        if REGISTRY[i].kind as u8 == Kind::Compared as u8 && !REGISTRY[i].scope.is_pension() {
+            n += 1;
+        }
+        i += 1;
+    }
+    n
+}
+
+const fn fund_compared_keys<const N: usize>() -> [&'static str; N] {
+    let mut out = [""; N];
+    let (mut i, mut j) = (0, 0);
+    while i < REGISTRY.len() {
+        if REGISTRY[i].kind as u8 == Kind::Compared as u8 && !REGISTRY[i].scope.is_pension() {
+            out[j] = REGISTRY[i].key;
+            j += 1;
+        }
+        i += 1;
+    }
+    out
+}
 
 /// Measures that `solve` and `sensitivity` accept: the scenario measures, then the
 /// per-path ones.

@@ -459,6 +459,107 @@ fn run_series(model: &Model) -> Vec<(usize, &'static str, &'static str, Format)>
     v
 }
 
+/// The other funds' yearly series a run's report charts (those that are on): metric
+/// index, chart id, title, format.
+fn fund_chart_series(model: &Model) -> Vec<(usize, &'static str, &'static str, Format)> {
+    use metric::*;
+    let f = &model.funds;
+    let mut v = Vec::new();
+    if f.unemployment.is_some() {
+        v.extend([
+            (
+                UNEMPLOYMENT_FUND_END,
+                "unemployment_fund_end",
+                "Unemployment insurance: fund at year end",
+                Format::Money,
+            ),
+            (
+                UNEMPLOYMENT_CLAIMANTS,
+                "unemployment_claimants",
+                "Unemployment insurance: claimants (mean stock)",
+                Format::Persons,
+            ),
+            (
+                UNEMPLOYMENT_RATE,
+                "unemployment_rate",
+                "Registered unemployment rate",
+                Format::Ratio,
+            ),
+        ]);
+    }
+    if f.medical.is_some() {
+        v.extend([
+            (
+                MEDICAL_POOL_END,
+                "medical_pool_end",
+                "Medical insurance: pooled fund at year end",
+                Format::Money,
+            ),
+            (
+                MEDICAL_POOL_DEFICIT,
+                "medical_pool_deficit",
+                "Medical insurance: the pool's current-year deficit (spending − income)",
+                Format::Money,
+            ),
+            (
+                MEDICAL_RESERVE_MONTHS,
+                "medical_reserve_months",
+                "Medical insurance: months of pool spending in reserve (early warning)",
+                Format::Ratio,
+            ),
+        ]);
+    }
+    if f.injury.is_some() {
+        v.extend([
+            (
+                INJURY_FUND_END,
+                "injury_fund_end",
+                "Work-injury insurance: fund at year end",
+                Format::Money,
+            ),
+            (
+                INJURY_ANNUITANTS,
+                "injury_annuitants",
+                "Work-injury insurance: annuitants in payment",
+                Format::Persons,
+            ),
+        ]);
+    }
+    if f.maternity.is_some() {
+        v.extend([
+            (
+                MATERNITY_FUND_END,
+                "maternity_fund_end",
+                "Maternity insurance: fund at year end",
+                Format::Money,
+            ),
+            (
+                MATERNITY_BIRTHS,
+                "maternity_births",
+                "Maternity insurance: births to insured women",
+                Format::Persons,
+            ),
+        ]);
+    }
+    if f.any() {
+        v.extend([
+            (
+                BUDGET_SOCIAL_SHARE,
+                "budget_social_share",
+                "Social budget: subsidies and other social spending / local fiscal spending",
+                Format::Ratio,
+            ),
+            (
+                BUDGET_COLLECTED_LEVY,
+                "budget_collected_levy",
+                "Five funds' contributions / payroll",
+                Format::Ratio,
+            ),
+        ]);
+    }
+    v
+}
+
 /// The quantiles of metric `m` of a summary, year by year, as a fan.
 fn fan_of(
     summary: &Summary,
@@ -469,7 +570,19 @@ fn fan_of(
     colour: usize,
     inner: bool,
 ) -> Fan {
-    let q = |j: usize| -> Vec<f64> { (0..years).map(|t| summary.stats[t * k + m][j]).collect() };
+    fan_at(summary, |t| t * k + m, years, label, colour, inner)
+}
+
+/// The quantiles of series `at(t)` of a summary, year by year, as a fan.
+fn fan_at(
+    summary: &Summary,
+    at: impl Fn(usize) -> usize,
+    years: usize,
+    label: &str,
+    colour: usize,
+    inner: bool,
+) -> Fan {
+    let q = |j: usize| -> Vec<f64> { (0..years).map(|t| summary.stats[at(t)][j]).collect() };
     Fan {
         label: label.to_string(),
         p5: q(3),
@@ -729,6 +842,36 @@ pub fn run_report(r: &RunInput) -> (String, Vec<Chart>) {
             },
         });
     }
+    let funds = crate::metrics::fund_metrics_of(model);
+    for (m, id, title, format) in fund_chart_series(model) {
+        let j = funds
+            .iter()
+            .position(|&i| i == m)
+            .expect("a fund metric on");
+        let at = |t: usize| crate::montecarlo::fund_series(model, funds.len(), t, j);
+        let fans = r
+            .summary
+            .map(|s| vec![fan_at(s, at, n, "Monte Carlo", 0, true)])
+            .unwrap_or_default();
+        charts.push(Chart {
+            subtitle: model.name.clone(),
+            id: id.into(),
+            title: title.into(),
+            y_label: chart::unit_text(format, currency),
+            format,
+            body: Body::Years {
+                years: years.clone(),
+                fans,
+                lines: vec![Line {
+                    label: "deterministic".into(),
+                    values: r.rows.iter().map(|row| row[m]).collect(),
+                    colour: 6,
+                    bold: true,
+                    dashed: false,
+                }],
+            },
+        });
+    }
     if let Some(s) = r.summary {
         charts.push(Chart {
             subtitle: model.name.clone(),
@@ -751,13 +894,42 @@ pub fn run_report(r: &RunInput) -> (String, Vec<Chart>) {
             body: Body::Years {
                 years: years.clone(),
                 fans: Vec::new(),
-                lines: vec![Line {
-                    label: "P(exhausted by T)".into(),
+                lines: std::iter::once(Line {
+                    label: if funds.is_empty() {
+                        "P(exhausted by T)".into()
+                    } else {
+                        "pension".into()
+                    },
                     values: (0..n).map(|t| s.p_depleted_by(t)).collect(),
                     colour: 1,
                     bold: false,
                     dashed: false,
-                }],
+                })
+                .chain(
+                    crate::export::funds::depletion_metrics(model)
+                        .into_iter()
+                        .enumerate()
+                        .map(|(c, (fund, m))| {
+                            let j = funds.iter().position(|&i| i == m).expect("a fund metric");
+                            Line {
+                                label: fund.replace('_', " "),
+                                values: (0..n)
+                                    .map(|t| {
+                                        s.stats[crate::montecarlo::fund_series(
+                                            model,
+                                            funds.len(),
+                                            t,
+                                            j,
+                                        )][0]
+                                    })
+                                    .collect(),
+                                colour: 2 + c,
+                                bold: false,
+                                dashed: true,
+                            }
+                        }),
+                )
+                .collect(),
             },
         });
     }

@@ -119,7 +119,11 @@ pub(super) fn read_funds(
             Bounds::new(0.0, 100.0, "a factor in [0, 100]"),
         );
         funds.active_cost = [age_cost[0].clone(), age_cost[1].clone()].concat();
-        funds.retiree_cost = funds.active_cost.iter().map(|c| c * retiree_factor).collect();
+        funds.retiree_cost = funds
+            .active_cost
+            .iter()
+            .map(|c| c * retiree_factor)
+            .collect();
         economy.medical_inflation = fund_process(
             &m,
             "excess_inflation",
@@ -248,27 +252,31 @@ fn read_injury(w: &Section) -> Injury {
             "the shares of grades 1–10 and death sum to more than 1",
         );
     }
-    let financing = match w.choice("financing", &["paygo", "capitals"], 0) {
-        0 => Financing::PayAsYouGo {
-            reserve_share: w.number("reserve_share", 0.1, RATE),
-            reserve_target: w.number(
-                "reserve_target",
-                1.0,
-                Bounds::new(0.0, 100.0, "a ratio in [0, 100]"),
-            ),
-        },
-        _ => Financing::Capitals {
-            rate: w.number(
-                "capital_rate",
-                0.03,
-                Bounds::new(0.0, 1.0, "a rate in [0, 1]"),
-            ),
-            indexation: w.number(
-                "capital_indexation",
-                0.0,
-                Bounds::new(-0.5, 1.0, "a rate in [-0.5, 1]"),
-            ),
-        },
+    // Every key of both ways of financing is read (a scenario may switch with one key).
+    let choice = w.choice("financing", &["paygo", "capitals"], 0);
+    let reserve_share = w.number("reserve_share", 0.1, RATE);
+    let reserve_target = w.number(
+        "reserve_target",
+        1.0,
+        Bounds::new(0.0, 100.0, "a ratio in [0, 100]"),
+    );
+    let rate = w.number(
+        "capital_rate",
+        0.03,
+        Bounds::new(0.0, 1.0, "a rate in [0, 1]"),
+    );
+    let indexation = w.number(
+        "capital_indexation",
+        0.0,
+        Bounds::new(-0.5, 1.0, "a rate in [-0.5, 1]"),
+    );
+    let financing = if choice == 0 {
+        Financing::PayAsYouGo {
+            reserve_share,
+            reserve_target,
+        }
+    } else {
+        Financing::Capitals { rate, indexation }
     };
     let injury = Injury {
         insured_share: w.sched("insured_share", 1.0, SHARE),

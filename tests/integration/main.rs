@@ -7,6 +7,7 @@ mod common;
 
 mod china;
 mod cli;
+mod funds;
 mod ganzhou;
 mod golden;
 mod hand_computed;
