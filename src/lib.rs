@@ -11,6 +11,7 @@
 
 pub mod aggregate;
 pub mod benefits;
+pub mod calibrate;
 pub mod chart;
 pub mod china;
 mod cohorts;
@@ -23,6 +24,7 @@ pub mod error;
 pub mod export;
 pub mod formats;
 pub mod fund;
+pub mod least_squares;
 pub mod math;
 pub mod measure;
 pub mod metrics;
