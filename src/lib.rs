@@ -20,6 +20,7 @@ pub mod contributions;
 pub mod demography;
 pub mod document;
 pub mod economy;
+pub mod economy_fit;
 pub mod error;
 pub mod export;
 pub mod formats;

@@ -208,6 +208,16 @@ enum Command {
         #[arg(long, default_value = "out")]
         out: PathBuf,
     },
+    /// Estimate the [economy] section (AR(1) means, persistence, volatilities and the
+    /// correlation matrix) from a yearly series, and print it.
+    FitEconomy {
+        /// CSV file: year,wage_growth,inflation,fund_return (optionally entrant_growth,
+        /// unemployment), one row per consecutive year.
+        history: PathBuf,
+        /// The rates are in percent (5 for 5 %), not decimals.
+        #[arg(long)]
+        percent: bool,
+    },
 }
 
 /// Monte Carlo options shared by the policy commands.
@@ -335,6 +345,8 @@ enum Error {
     Shard(#[from] ShardError),
     #[error(transparent)]
     Calibration(#[from] fundcast::calibrate::CalibrationError),
+    #[error(transparent)]
+    FitEconomy(#[from] fundcast::economy_fit::FitEconomyError),
     /// A flag's value outside what it takes.
     #[error("{flag} `{value}`: expected {expected}")]
     OutOfRange {
@@ -399,6 +411,7 @@ fn exit_code(e: &Error) -> u8 {
         | Error::Export(_)
         | Error::Shard(_)
         | Error::Calibration(_)
+        | Error::FitEconomy(_)
         | Error::OutOfRange { .. }
         | Error::NoDefaultRange { .. } => BAD_INPUT,
         Error::Output(e) if e.is_bad_input() => BAD_INPUT,
@@ -495,6 +508,7 @@ fn run(cli: Cli) -> Result<(), Error> {
             free,
             out,
         } => calibrate(&scenario, &targets, &free, &out),
+        Command::FitEconomy { history, percent } => fit_economy(&history, percent),
         Command::Run {
             scenario,
             out,
@@ -915,6 +929,15 @@ fn calibrate(path: &Path, targets: &Path, free: &[String], out: &Path) -> Result
         "Written to {}: calibrated.toml, calibration.csv, parameters.csv",
         out.display()
     );
+    Ok(())
+}
+
+/// `fit-economy`: prints the `[economy]` section fitted to a yearly series.
+fn fit_economy(history: &Path, percent: bool) -> Result<(), Error> {
+    use fundcast::economy_fit as ef;
+    let h = ef::read_history(history, percent)?;
+    let fit = ef::fit(&h)?;
+    say_raw!("{}", ef::section(&fit, history));
     Ok(())
 }
 
