@@ -185,7 +185,7 @@ pub fn history_from_text(
         }
     }
     let k = columns.len();
-    let needed = k + 4;
+    let needed = k + 3;
     if years.len() < needed {
         return Err(FitEconomyError::TooFewYears {
             file,
@@ -197,11 +197,7 @@ pub fn history_from_text(
     Ok(History {
         file,
         years,
-        series: columns
-            .iter()
-            .map(|c| c.to_string())
-            .zip(values)
-            .collect(),
+        series: columns.iter().map(|c| c.to_string()).zip(values).collect(),
     })
 }
 
@@ -247,7 +243,11 @@ pub fn ar1(name: &str, x: &[f64], warnings: &mut Vec<String>) -> Ar1 {
     let mp = prev.iter().sum::<f64>() / nf;
     let mn = next.iter().sum::<f64>() / nf;
     let sxx: f64 = prev.iter().map(|p| (p - mp) * (p - mp)).sum();
-    let sxy: f64 = prev.iter().zip(next).map(|(p, q)| (p - mp) * (q - mn)).sum();
+    let sxy: f64 = prev
+        .iter()
+        .zip(next)
+        .map(|(p, q)| (p - mp) * (q - mn))
+        .sum();
     let mut phi = if sxx > 0.0 { sxy / sxx } else { 0.0 };
     let mut a = mn - phi * mp;
     let residuals: Vec<f64> = prev
@@ -372,7 +372,10 @@ fn matrix(rows: &[Vec<f64>], digits: usize) -> String {
         } else {
             let s = format!("{v:.digits$}");
             // −0.000 reads as 0.
-            if s.trim_start_matches('-').chars().all(|c| c == '0' || c == '.') {
+            if s.trim_start_matches('-')
+                .chars()
+                .all(|c| c == '0' || c == '.')
+            {
                 "0.0".to_string()
             } else {
                 s
@@ -381,7 +384,12 @@ fn matrix(rows: &[Vec<f64>], digits: usize) -> String {
     };
     let body: Vec<String> = rows
         .iter()
-        .map(|r| format!("[{}]", r.iter().map(|v| cell(*v)).collect::<Vec<_>>().join(", ")))
+        .map(|r| {
+            format!(
+                "[{}]",
+                r.iter().map(|v| cell(*v)).collect::<Vec<_>>().join(", ")
+            )
+        })
         .collect();
     format!("[{}]", body.join(", "))
 }
@@ -468,7 +476,10 @@ pub fn section(f: &EconomyFit, source: &Path) -> String {
         .find(|(_, r)| crate::economy::cholesky(r).is_ok())
         .map(|(d, r)| matrix(&r, d))
         .unwrap_or_else(|| matrix(&sub, 17));
-    let order: Vec<&str> = scenario.iter().map(|&i| f.series[i].name.as_str()).collect();
+    let order: Vec<&str> = scenario
+        .iter()
+        .map(|&i| f.series[i].name.as_str())
+        .collect();
     let _ = writeln!(out, "correlation = {text}   # order: {}", order.join(", "));
     if let Some(u) = f.series.iter().position(|s| s.name == UNEMPLOYMENT) {
         let s = &f.series[u];
