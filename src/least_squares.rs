@@ -156,7 +156,7 @@ pub fn minimize(
         });
     }
     for i in 0..p {
-        if !(lower[i] <= upper[i]) {
+        if lower[i].partial_cmp(&upper[i]).is_none_or(|o| o.is_gt()) {
             return Err(LeastSquaresError::BadBounds {
                 index: i,
                 lower: lower[i],
@@ -193,7 +193,7 @@ pub fn minimize(
         let g = jac.transpose() * DVector::from_column_slice(&r);
         // The active set: a parameter at a bound that the gradient pushes out is held.
         let free: Vec<usize> = (0..p)
-            .filter(|&k| !(x[k] <= lower[k] && g[k] > 0.0) && !(x[k] >= upper[k] && g[k] < 0.0))
+            .filter(|&k| !(x[k] <= lower[k] && g[k] > 0.0 || x[k] >= upper[k] && g[k] < 0.0))
             .collect();
         let gradient = free
             .iter()

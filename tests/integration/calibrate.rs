@@ -469,7 +469,8 @@ fn the_solver_agrees_with_the_levenberg_marquardt_crate() {
             .collect()
     };
     let rosenbrock = |x: &[f64]| vec![10.0 * (x[1] - x[0] * x[0]), 1.0 - x[0]];
-    let problems: [(&dyn Fn(&[f64]) -> Vec<f64>, Vec<f64>); 2] = [
+    type Residuals<'a> = &'a dyn Fn(&[f64]) -> Vec<f64>;
+    let problems: [(Residuals, Vec<f64>); 2] = [
         (&exp_fit, vec![1.0, 1.0, 0.0]),
         (&rosenbrock, vec![-1.2, 1.0]),
     ];

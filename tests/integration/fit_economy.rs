@@ -111,13 +111,9 @@ fn known_parameters_are_recovered_within_sampling_error() {
         // The reported standard errors are the asymptotic ones.
         common::within(s.se_phi, se_phi, 0.05);
         common::within(s.se_mean, se_mu, 0.05);
-        for j in 0..3 {
-            let se = (1.0 - corr[k][j] * corr[k][j]) / m.sqrt();
-            assert!(
-                (f.correlation[k][j] - corr[k][j]).abs() <= 4.0 * se + 1e-12,
-                "corr {k}{j}: {}",
-                f.correlation[k][j]
-            );
+        for (j, (got, want)) in f.correlation[k].iter().zip(&corr[k]).enumerate() {
+            let se = (1.0 - want * want) / m.sqrt();
+            assert!((got - want).abs() <= 4.0 * se + 1e-12, "corr {k}{j}: {got}");
         }
     }
     assert!(f.warnings.is_empty(), "{:?}", f.warnings);
