@@ -370,8 +370,11 @@ fn the_seed_calibration_is_re_derived() {
     let path = Path::new("scenarios/ganzhou-2006-2010.toml");
     let (node, sources) = fundcast::document::load(path).unwrap();
     let model = fundcast::scenario::build(&node, &sources).unwrap();
-    let t = calibrate::read_targets(Path::new("scenarios/ganzhou-2005-targets.toml"), &model)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let t = calibrate::read_targets(
+        Path::new("scenarios/targets/ganzhou-2005-targets.toml"),
+        &model,
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
     let free = calibrate::parse_free(&["population.actives.total=0:,population.pensioners.total=0:,contributions.collection_rate=0:1,population.pensioners.pension=0:".to_string()]).unwrap();
     let c = calibrate::calibrate(&node, &sources, &t, &free).unwrap();
     let v: Vec<f64> = c.parameters.iter().map(|p| p.value).collect();
