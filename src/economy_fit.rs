@@ -249,7 +249,7 @@ pub fn ar1(name: &str, x: &[f64], warnings: &mut Vec<String>) -> Ar1 {
         .map(|(p, q)| (p - mp) * (q - mn))
         .sum();
     let mut phi = if sxx > 0.0 { sxy / sxx } else { 0.0 };
-    let mut a = mn - phi * mp;
+    let a = mn - phi * mp;
     let residuals: Vec<f64> = prev
         .iter()
         .zip(next)
@@ -280,9 +280,7 @@ pub fn ar1(name: &str, x: &[f64], warnings: &mut Vec<String>) -> Ar1 {
         ));
         phi = MAX_PHI.copysign(phi);
         mean = x.iter().sum::<f64>() / x.len() as f64;
-        a = mean * (1.0 - phi);
         se_mean = f64::NAN;
-        let _ = a;
     }
     if sigma > 1.0 {
         warnings.push(format!(
