@@ -11,6 +11,7 @@
 
 pub mod aggregate;
 pub mod benefits;
+pub mod calibrate;
 pub mod chart;
 pub mod china;
 mod cohorts;
@@ -19,11 +20,13 @@ pub mod contributions;
 pub mod demography;
 pub mod document;
 pub mod economy;
+pub mod economy_fit;
 pub mod error;
 pub mod export;
 pub mod formats;
 pub mod fund;
 pub mod funds;
+pub mod least_squares;
 pub mod math;
 pub mod measure;
 pub mod metrics;

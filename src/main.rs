@@ -214,6 +214,33 @@ enum Command {
         #[command(flatten)]
         report: ReportArgs,
     },
+    /// Fit free scenario keys to observed figures (least squares on the deterministic
+    /// projection); writes calibrated.toml, calibration.csv and parameters.csv.
+    Calibrate {
+        /// Scenario file (TOML).
+        scenario: PathBuf,
+        /// Targets file (TOML): [[target]] tables of metric, year, value and optionally
+        /// weight, sd, tolerance.
+        #[arg(long)]
+        targets: PathBuf,
+        /// Free keys: KEY or KEY=LO:HI (a bound may be left out: KEY=0:), separated by
+        /// commas or in several flags.
+        #[arg(long, required = true, value_name = "KEY[=LO:HI],...")]
+        free: Vec<String>,
+        /// Folder for the output files (created if needed).
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+    },
+    /// Estimate the [economy] section (AR(1) means, persistence, volatilities and the
+    /// correlation matrix) from a yearly series, and print it.
+    FitEconomy {
+        /// CSV file: year,wage_growth,inflation,fund_return (optionally entrant_growth,
+        /// unemployment), one row per consecutive year.
+        history: PathBuf,
+        /// The rates are in percent (5 for 5 %), not decimals.
+        #[arg(long)]
+        percent: bool,
+    },
 }
 
 /// Monte Carlo options shared by the policy commands.
@@ -339,6 +366,10 @@ enum Error {
     Export(#[from] ExportError),
     #[error(transparent)]
     Shard(#[from] ShardError),
+    #[error(transparent)]
+    Calibration(#[from] fundcast::calibrate::CalibrationError),
+    #[error(transparent)]
+    FitEconomy(#[from] fundcast::economy_fit::FitEconomyError),
     /// A flag's value outside what it takes.
     #[error("{flag} `{value}`: expected {expected}")]
     OutOfRange {
@@ -402,6 +433,8 @@ fn exit_code(e: &Error) -> u8 {
         | Error::Compare(_)
         | Error::Export(_)
         | Error::Shard(_)
+        | Error::Calibration(_)
+        | Error::FitEconomy(_)
         | Error::OutOfRange { .. }
         | Error::NoDefaultRange { .. } => BAD_INPUT,
         Error::Output(e) if e.is_bad_input() => BAD_INPUT,
@@ -509,6 +542,13 @@ fn run(cli: Cli) -> Result<(), Error> {
             output,
             report,
         } => sensitivity(&scenario, &measure, &vary, mc, &out, &output, report),
+        Command::Calibrate {
+            scenario,
+            targets,
+            free,
+            out,
+        } => calibrate(&scenario, &targets, &free, &out),
+        Command::FitEconomy { history, percent } => fit_economy(&history, percent),
         Command::Run {
             scenario,
             out,
@@ -955,6 +995,45 @@ fn sensitivity(
         ));
     }
     write_outputs_with(out, &extra.csv, &extra.binary)
+}
+
+/// `calibrate`: fits the free keys to the targets, prints the fit and writes
+/// `calibrated.toml`, `calibration.csv` and `parameters.csv` (docs/calibration.md).
+fn calibrate(path: &Path, targets: &Path, free: &[String], out: &Path) -> Result<(), Error> {
+    use fundcast::calibrate as cal;
+    let (node, sources, model) = load_tree(path)?;
+    let targets_list = cal::read_targets(targets, &model)?;
+    let free = cal::parse_free(free)?;
+    let c = cal::calibrate(&node, &sources, &targets_list, &free)?;
+    say_raw!("{}", cal::report(&c, path, targets));
+    std::fs::create_dir_all(out).map_err(|source| Error::CreateDir {
+        path: out.to_path_buf(),
+        source,
+    })?;
+    let extends = cal::relative_path(out, path);
+    let files = [
+        (
+            "calibrated.toml",
+            cal::calibrated_toml(&c, &extends, targets),
+        ),
+        ("calibration.csv", cal::residuals_csv(&c)),
+        ("parameters.csv", cal::parameters_csv(&c)),
+    ];
+    write_outputs_with(out, &files, &[])?;
+    say!(
+        "Written to {}: calibrated.toml, calibration.csv, parameters.csv",
+        out.display()
+    );
+    Ok(())
+}
+
+/// `fit-economy`: prints the `[economy]` section fitted to a yearly series.
+fn fit_economy(history: &Path, percent: bool) -> Result<(), Error> {
+    use fundcast::economy_fit as ef;
+    let h = ef::read_history(history, percent)?;
+    let fit = ef::fit(&h)?;
+    say_raw!("{}", ef::section(&fit, history));
+    Ok(())
 }
 
 fn run_scenario(

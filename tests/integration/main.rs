@@ -5,8 +5,10 @@
 
 mod common;
 
+mod calibrate;
 mod china;
 mod cli;
+mod fit_economy;
 mod funds;
 mod ganzhou;
 mod golden;
