@@ -1,6 +1,7 @@
 //! Benchmarks of the projection (one path; a group of paths in lanes, as the Monte
 //! Carlo runs them) and of a whole Monte Carlo run, on the two benchmark scenarios
-//! (`scenarios/bench-2050-basic.toml`, `scenarios/bench-2050.toml`). Throughput is
+//! (`scenarios/bench-2050-basic.toml`, `scenarios/bench-2050.toml`) and the full one with
+//! all five funds (`scenarios/bench-2050-five-funds.toml`). Throughput is
 //! reported in path-years (one path projected through one year).
 
 use std::path::Path;
@@ -11,7 +12,7 @@ use fundcast::scenario;
 use fundcast::simd::Isa;
 
 fn scenarios() -> Vec<(&'static str, fundcast::Model)> {
-    ["bench-2050-basic", "bench-2050"]
+    ["bench-2050-basic", "bench-2050", "bench-2050-five-funds"]
         .into_iter()
         .filter_map(|name| {
             let path = Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -440,10 +440,20 @@ fn show_value(measure: &str, x: f64) -> String {
     if !x.is_finite() {
         return "–".into();
     }
+    use crate::metrics::{unit_of_name, Unit};
+    let unit = unit_of_name(measure);
     if measure.starts_with("depletion_year") {
         format!("{x:.0}")
-    } else if measure.starts_with("p_depleted") || measure.contains("ratio") {
+    } else if measure.starts_with("p_depleted")
+        || measure.contains("ratio")
+        || matches!(
+            unit,
+            Some(Unit::Indicator | Unit::Ratio | Unit::Probability)
+        )
+    {
         format!("{x:.3}")
+    } else if matches!(unit, Some(Unit::Persons | Unit::PersonsPerYear)) {
+        format!("{x:.0}")
     } else {
         format!("{:.1}", x / 1e6)
     }
@@ -491,13 +501,15 @@ pub fn comparison_table(c: &crate::compare::Comparison, currency: &str) -> Strin
                 .unwrap_or(0)
         })
         .collect();
-    let _ = write!(out, "{:<30}", "measure");
+    // Measures' column: 30 wide, or the longest name (the other funds' measures).
+    let mw = measures.iter().map(|m| m.chars().count()).max().unwrap_or(0).max(30);
+    let _ = write!(out, "{:<mw$}", "measure");
     for (n, w) in c.names.iter().zip(&widths) {
         let _ = write!(out, "  {n:>w$}");
     }
     out.push('\n');
     for m in &measures {
-        let _ = write!(out, "{m:<30}");
+        let _ = write!(out, "{m:<mw$}");
         for (n, w) in c.names.iter().zip(&widths) {
             let _ = write!(out, "  {:>w$}", cell(n, m));
         }

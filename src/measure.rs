@@ -406,7 +406,23 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "unknown measure `pv_deficit` (expected one of: depletion_year, p_depleted_by(YEAR), \
-             cumulative_deficit, cumulative_subsidy, pv_deficits)"
+             cumulative_deficit, cumulative_subsidy, pv_deficits, or METRIC(YEAR) for a yearly \
+             metric of docs/model.md, e.g. medical_pool_end(2010))"
         );
+        assert_eq!(
+            Measure::parse("medical_depleted( 2010 )"),
+            Ok(Measure::Yearly {
+                metric: crate::metrics::metric::MEDICAL_DEPLETED,
+                year: 2010
+            })
+        );
+        assert_eq!(
+            Measure::parse("medical_depleted(2010)").unwrap().name(),
+            "medical_depleted(2010)"
+        );
+        assert!(matches!(
+            Measure::parse("medical_depleted(20x0)"),
+            Err(MeasureError::BadYear { .. })
+        ));
     }
 }

@@ -597,6 +597,16 @@ const fn fund_compared_keys<const N: usize>() -> [&'static str; N] {
 pub const MEASURE_NAMES: [&str; count(&[Kind::Scenario, Kind::PerPath], None)] =
     keys(&[Kind::Scenario, Kind::PerPath], None);
 
+/// The unit of a measure or line named after a registry key (the longest key it starts
+/// with: `medical_depleted(2010)`, `unemployment_fund_end_horizon_mean`), if any.
+pub fn unit_of_name(name: &str) -> Option<Unit> {
+    REGISTRY
+        .iter()
+        .filter(|m| name.starts_with(m.key))
+        .max_by_key(|m| m.key.len())
+        .map(|m| m.unit)
+}
+
 /// Entries of `kind`, in the registry's order.
 pub fn of_kind(kind: Kind) -> impl Iterator<Item = &'static Metric> {
     REGISTRY.iter().filter(move |m| m.kind == kind)

@@ -459,6 +459,27 @@ fn run_series(model: &Model) -> Vec<(usize, &'static str, &'static str, Format)>
     v
 }
 
+/// How a measure's values read: years, probabilities (indicators' means), ratios, head
+/// counts or money, by its name and the registry's unit.
+fn measure_format(m: &str) -> Format {
+    use crate::metrics::{unit_of_name, Unit};
+    let unit = unit_of_name(m);
+    if m.starts_with("depletion_year") {
+        Format::Plain
+    } else if m.starts_with("p_depleted")
+        || m.starts_with("depleted")
+        || matches!(unit, Some(Unit::Indicator | Unit::Probability))
+    {
+        Format::Probability
+    } else if m.contains("ratio") || unit == Some(Unit::Ratio) {
+        Format::Ratio
+    } else if matches!(unit, Some(Unit::Persons | Unit::PersonsPerYear)) {
+        Format::Persons
+    } else {
+        Format::Money
+    }
+}
+
 /// The other funds' yearly series a run's report charts (those that are on): metric
 /// index, chart id, title, format.
 fn fund_chart_series(model: &Model) -> Vec<(usize, &'static str, &'static str, Format)> {
@@ -1012,17 +1033,7 @@ pub fn compare_report(r: &CompareInput) -> (String, Vec<Chart>) {
         .filter(|l| l.scenario == c.names[0])
         .map(|l| l.measure.as_str())
         .collect();
-    let format_of = |m: &str| {
-        if m.starts_with("depletion_year") {
-            Format::Plain
-        } else if m.starts_with("p_depleted") || m.starts_with("depleted") {
-            Format::Probability
-        } else if m.contains("ratio") {
-            Format::Ratio
-        } else {
-            Format::Money
-        }
-    };
+    let format_of = |m: &str| measure_format(m);
     let year_cell = |x: f64| format!("<td data-v=\"{}\">{x:.0}</td>", num(x));
     // One table per variant (narrow enough for a phone and a printed page).
     for (i, variant) in c.names.iter().enumerate().skip(1) {
@@ -1236,15 +1247,7 @@ pub fn sensitivity_report(r: &SensitivityInput) -> (String, Vec<Chart>) {
         "{DATE_PREFIX}Generated {}</p>\n</header>",
         escape(date)
     );
-    let format = if measure.starts_with("depletion_year") {
-        Format::Plain
-    } else if measure.starts_with("p_depleted") {
-        Format::Probability
-    } else if measure.contains("ratio") {
-        Format::Ratio
-    } else {
-        Format::Money
-    };
+    let format = measure_format(measure);
     let mut bars: Vec<Bar> = rows
         .iter()
         .map(|r| Bar {
