@@ -194,11 +194,17 @@ pub fn targets_from_text(
             Vec::new()
         }
     };
+    // The pension's metrics of the model, then those of the other funds that are on.
     let metrics: Vec<&'static str> = REGISTRY
         .iter()
         .take(crate::metrics::metrics_of(model))
         .filter(|m| m.kind == Kind::Yearly)
         .map(|m| m.key)
+        .chain(
+            crate::metrics::fund_metrics_of(model)
+                .into_iter()
+                .map(|i| REGISTRY[i].key),
+        )
         .collect();
     let frame = model.frame;
     for (i, item) in items.iter().enumerate() {

@@ -144,16 +144,20 @@ pub fn metric_count(model: &Model) -> usize {
     crate::metrics::metrics_of(model)
 }
 
-/// `deterministic.csv`: `year` then every metric, one row per year.
+/// `deterministic.csv`: `year` then every metric, one row per year (the pension's, then
+/// those of the other funds that are on).
 pub fn rows_csv(model: &Model, rows: &[Row]) -> String {
     let mut w = csv::Writer::from_writer(Vec::new());
     let n = metric_count(model);
+    let funds = crate::metrics::fund_metrics_of(model);
     let mut header = vec!["year"];
     header.extend(&METRICS[..n]);
+    header.extend(funds.iter().map(|&i| METRICS[i]));
     w.write_record(&header).expect("in-memory CSV");
     for (t, row) in rows.iter().enumerate() {
         let mut rec = vec![(model.frame.base_year + t as i32).to_string()];
         rec.extend(row[..n].iter().map(|v| num(*v)));
+        rec.extend(funds.iter().map(|&i| num(row[i])));
         w.write_record(&rec).expect("in-memory CSV");
     }
     String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8")
@@ -502,7 +506,12 @@ pub fn comparison_table(c: &crate::compare::Comparison, currency: &str) -> Strin
         })
         .collect();
     // Measures' column: 30 wide, or the longest name (the other funds' measures).
-    let mw = measures.iter().map(|m| m.chars().count()).max().unwrap_or(0).max(30);
+    let mw = measures
+        .iter()
+        .map(|m| m.chars().count())
+        .max()
+        .unwrap_or(0)
+        .max(30);
     let _ = write!(out, "{:<mw$}", "measure");
     for (n, w) in c.names.iter().zip(&widths) {
         let _ = write!(out, "  {n:>w$}");

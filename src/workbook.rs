@@ -148,14 +148,21 @@ fn opt(x: Option<f64>) -> Cell {
 /// `Deterministic`: `deterministic.csv`, a row per year, a column per metric.
 pub fn deterministic_sheet(model: &Model, rows: &[Row]) -> Sheet {
     let n = metrics_of(model);
+    let funds = crate::metrics::fund_metrics_of(model);
     let mut columns = vec![column("year", Style::Whole)];
     columns.extend(METRICS[..n].iter().map(|k| column(k, Style::of_key(k))));
+    columns.extend(
+        funds
+            .iter()
+            .map(|&i| column(METRICS[i], Style::of_key(METRICS[i]))),
+    );
     let rows = rows
         .iter()
         .enumerate()
         .map(|(t, row)| {
             let mut cells = vec![Cell::Num(f64::from(model.frame.base_year + t as i32))];
             cells.extend(row[..n].iter().map(|v| Cell::Num(*v)));
+            cells.extend(funds.iter().map(|&i| Cell::Num(row[i])));
             cells
         })
         .collect();
