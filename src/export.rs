@@ -84,7 +84,7 @@ pub fn check_summary(
         .iter()
         .enumerate()
         .map(|(j, name)| (years - 1, *name, years * k + j));
-    let funds = crate::metrics::fund_metrics_of(model);
+    let funds = crate::metrics::fund_series_of(model);
     let n = funds.len();
     let fund_yearly = (0..years).flat_map(|t| {
         let funds = &funds;

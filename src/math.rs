@@ -95,6 +95,16 @@ pub fn normal_cdf(x: f64, mean: f64, sd: f64) -> f64 {
     return 0.5 * libm::erfc((mean - x) / (sd * std::f64::consts::SQRT_2));
 }
 
+/// The standard normal distribution function at `x`, `½ erfc(−x / √2)`: the same
+/// bits as [`normal_cdf`]`(x, 0, 1)` without building a distribution per call.
+#[inline]
+pub fn std_normal_cdf(x: f64) -> f64 {
+    #[cfg(not(feature = "portable-math"))]
+    return 0.5 * statrs::function::erf::erfc(-x / std::f64::consts::SQRT_2);
+    #[cfg(feature = "portable-math")]
+    return 0.5 * libm::erfc(-x / std::f64::consts::SQRT_2);
+}
+
 /// The sampler of every shock: `rand_distr::StandardNormal` without `portable-math`, else
 /// [`Ziggurat`] with `libm`'s `exp` and `ln` (the same draws but where those round
 /// differently).

@@ -15,6 +15,10 @@ pub enum MeasureError {
         MEASURE_NAMES.join(", ")
     )]
     Unknown { text: String },
+    #[error(
+        "{measure}: Monte Carlo runs do not summarise this metric (docs/montecarlo.md lists those they do); evaluate it without paths (--paths 0)"
+    )]
+    NotSummarised { measure: String },
     #[error("{measure}: this scenario does not report `{metric}` (it needs {scope})")]
     NotReported {
         measure: String,
@@ -289,19 +293,20 @@ fn yearly(
             standard_error: 0.0,
         });
     };
-    let run = montecarlo::run(model, opts, &|_| {});
-    let sm = &run.summary;
     let k = metrics_of(model);
     let series = if metric < k {
         t * k + metric
     } else {
-        let funds = crate::metrics::fund_metrics_of(model);
-        let j = funds
-            .iter()
-            .position(|&i| i == metric)
-            .expect("a fund metric on");
+        let funds = crate::metrics::fund_series_of(model);
+        let Some(j) = funds.iter().position(|&i| i == metric) else {
+            return Err(MeasureError::NotSummarised {
+                measure: format!("{}({year})", entry.key),
+            });
+        };
         montecarlo::fund_series(model, funds.len(), t, j)
     };
+    let run = montecarlo::run(model, opts, &|_| {});
+    let sm = &run.summary;
     let stats = &sm.stats[series];
     Ok(Evaluation {
         value: stats[0],

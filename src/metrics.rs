@@ -556,6 +556,62 @@ pub const PATH_MEASURES: [&str; N_PATH_MEASURES] = keys(&[Kind::PerPath], None);
 pub const COMPARED_MEASURES: [&str; count(&[Kind::PerPath, Kind::Compared], Some(Scope::Base))] =
     keys(&[Kind::PerPath, Kind::Compared], Some(Scope::Base));
 
+/// The other funds' yearly metrics that Monte Carlo runs summarise over paths (their
+/// percentiles in `summary.csv`, depletion probabilities, the measures `METRIC(YEAR)`
+/// with paths): each fund's flows, subsidy, balance, reserve in months and depletion
+/// indicator, with the unemployment rate and claimants, the medical pool's deficit,
+/// early warning and the accounts' balance, and the social budget's subsidies, share,
+/// target indicator and collected levy. The others (head counts of the insured, new
+/// cases, births, …) are in the deterministic files only: every series costs memory in
+/// each worker's tally (`docs/montecarlo.md`).
+pub const FUND_SERIES: [usize; 32] = {
+    use metric::*;
+    [
+        UNEMPLOYMENT_RATE,
+        UNEMPLOYMENT_CLAIMANTS,
+        UNEMPLOYMENT_CONTRIBUTIONS,
+        UNEMPLOYMENT_BENEFITS,
+        UNEMPLOYMENT_SUBSIDY,
+        UNEMPLOYMENT_FUND_END,
+        UNEMPLOYMENT_RESERVE_MONTHS,
+        UNEMPLOYMENT_DEPLETED,
+        MEDICAL_POOL_INCOME,
+        MEDICAL_POOL_SPENDING,
+        MEDICAL_POOL_DEFICIT,
+        MEDICAL_SUBSIDY,
+        MEDICAL_POOL_END,
+        MEDICAL_RESERVE_MONTHS,
+        MEDICAL_WARNING,
+        MEDICAL_DEPLETED,
+        MEDICAL_ACCOUNT_END,
+        INJURY_CONTRIBUTIONS,
+        INJURY_BENEFITS,
+        INJURY_SUBSIDY,
+        INJURY_FUND_END,
+        INJURY_RESERVE_MONTHS,
+        INJURY_DEPLETED,
+        MATERNITY_CONTRIBUTIONS,
+        MATERNITY_BENEFITS,
+        MATERNITY_SUBSIDY,
+        MATERNITY_FUND_END,
+        MATERNITY_DEPLETED,
+        BUDGET_SUBSIDY,
+        BUDGET_SOCIAL_SHARE,
+        BUDGET_SHARE_MET,
+        BUDGET_COLLECTED_LEVY,
+    ]
+};
+
+/// The other funds' metrics of a model that Monte Carlo runs summarise ([`FUND_SERIES`]
+/// of [`fund_metrics_of`]), in the registry's order: the series after the per-path
+/// measures.
+pub fn fund_series_of(model: &Model) -> Vec<usize> {
+    fund_metrics_of(model)
+        .into_iter()
+        .filter(|i| FUND_SERIES.contains(i))
+        .collect()
+}
+
 /// Extra per-path measures of a comparison when a scenario uses China's rules (after the
 /// marked years).
 pub const COMPARED_CHINA_MEASURES: [&str;

@@ -21,7 +21,7 @@ use rayon::prelude::*;
 use crate::aggregate::{record, Grid, Summary, Sums, Tally};
 use crate::economy::{EconPath, Economy};
 use crate::metrics::{
-    fund_metrics_of, metric, metrics_of, N_BASE_METRICS, N_METRICS, N_PATH_MEASURES,
+    fund_series_of, metric, metrics_of, N_BASE_METRICS, N_METRICS, N_PATH_MEASURES,
 };
 use crate::model::Model;
 use crate::projection::{PathSummary, Projector, Row};
@@ -53,13 +53,14 @@ pub fn path_measures(last: &Row, summary: &PathSummary) -> [f64; N_PATH_MEASURES
 
 /// Values per path: every yearly metric of the pension, then [`PATH_MEASURES`], then the
 /// yearly metrics of the other four funds and the social budget that are on
-/// ([`fund_metrics_of`], year after year; none when no fund is on).
+/// that Monte Carlo summarises ([`fund_series_of`], year after year; none when no fund
+/// is on).
 pub fn series(model: &Model) -> usize {
     let years = model.frame.years();
-    years * metrics_of(model) + PATH_MEASURES.len() + years * fund_metrics_of(model).len()
+    years * metrics_of(model) + PATH_MEASURES.len() + years * fund_series_of(model).len()
 }
 
-/// Position in a path's values ([`series`]) of fund metric `j` (of [`fund_metrics_of`])
+/// Position in a path's values ([`series`]) of fund metric `j` (of [`fund_series_of`])
 /// in year index `t`.
 pub fn fund_series(model: &Model, funds: usize, t: usize, j: usize) -> usize {
     model.frame.years() * metrics_of(model) + PATH_MEASURES.len() + t * funds + j
@@ -199,7 +200,7 @@ pub struct Runner<'m, R: Real> {
     rows: Vec<Vec<Row>>,
     /// `R::LANES` paths' values, one after the other.
     values: Vec<f64>,
-    /// The fund metrics the model reports ([`fund_metrics_of`]).
+    /// The fund metrics the model's Monte Carlo summarises ([`fund_series_of`]).
     funds: Vec<usize>,
 }
 
@@ -218,7 +219,7 @@ impl<'m, R: Real> Runner<'m, R> {
             econ: (0..l).map(|_| EconPath::with_years(years)).collect(),
             rows: (0..l).map(|_| vec![[0.0; N_METRICS]; years]).collect(),
             values: vec![0.0; l * series(model)],
-            funds: fund_metrics_of(model),
+            funds: fund_series_of(model),
         }
     }
 

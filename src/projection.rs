@@ -524,7 +524,9 @@ impl<'m, R: Real> Core<'m, R> {
 
     /// What the other four funds read of year index `t`'s start-of-year stocks, lane by
     /// lane: actives by sex, their base and payroll, pensioners, the medical cost curves
-    /// and the fertility rates summed over ages ([`Labour`]).
+    /// and the fertility rates summed over ages ([`Labour`]). Inlined into the year loop
+    /// (compiled for its instruction set).
+    #[inline(always)]
     fn take_labour(&mut self, t: usize) {
         let m = self.model;
         let f = &m.funds;
@@ -538,17 +540,15 @@ impl<'m, R: Real> Core<'m, R> {
             let (lo, hi) = co.live(A, s);
             let a = co.window(A_N, s, ages);
             let c = s * ages;
-            let [n, b, w, cost, fert] = range_fold(z, lo, hi, |x: usize| {
-                let n = a[x];
-                let fert = if s == 1 { f.fertility[x] } else { 0.0 };
-                [
-                    n,
-                    n * z.splat(f.base_rel[c + x]),
-                    n * z.splat(wrel[c + x]),
-                    n * z.splat(f.active_cost[c + x]),
-                    n * z.splat(fert),
-                ]
-            });
+            let term = LabourTerm {
+                a,
+                base: &f.base_rel[c..c + ages],
+                wrel: &wrel[c..c + ages],
+                cost: &f.active_cost[c..c + ages],
+                fert: if s == 1 { &f.fertility[..] } else { &[] },
+                z,
+            };
+            let [n, b, w, cost, fert] = range_fold(z, lo, hi, term);
             *n_s = n;
             base += b;
             payroll += w;
@@ -564,9 +564,12 @@ impl<'m, R: Real> Core<'m, R> {
                 let (lo, hi) = co.live(state, s);
                 let v = co.window(k, s, ages);
                 let c = s * ages;
-                let [n, cost] = range_fold(z, lo, hi, |x: usize| {
-                    [v[x], v[x] * z.splat(f.retiree_cost[c + x])]
-                });
+                let term = WeightedTerm {
+                    v,
+                    w: &f.retiree_cost[c..c + ages],
+                    z,
+                };
+                let [n, cost] = range_fold(z, lo, hi, term);
                 pensioners += n;
                 retiree_cost += cost;
             }
@@ -1261,6 +1264,52 @@ struct PensionerDeaths<'a, R> {
     q: &'a [R],
     idx: R,
     one: R,
+}
+
+/// What the other funds read of one sex's actives, one age at a time: heads, their
+/// base, payroll, medical cost and births ([`Core::take_labour`]).
+struct LabourTerm<'a, R> {
+    a: &'a [R],
+    base: &'a [f64],
+    wrel: &'a [f64],
+    cost: &'a [f64],
+    /// Fertility by age (women), empty for men.
+    fert: &'a [f64],
+    z: R,
+}
+
+impl<R: Real> Term<R, 5> for LabourTerm<'_, R> {
+    #[inline(always)]
+    fn at(&mut self, x: usize) -> [R; 5] {
+        let n = self.a[x];
+        let z = self.z;
+        let fert = if self.fert.is_empty() {
+            0.0
+        } else {
+            self.fert[x]
+        };
+        [
+            n,
+            n * z.splat(self.base[x]),
+            n * z.splat(self.wrel[x]),
+            n * z.splat(self.cost[x]),
+            n * z.splat(fert),
+        ]
+    }
+}
+
+/// Heads and heads × weight, one age at a time.
+struct WeightedTerm<'a, R> {
+    v: &'a [R],
+    w: &'a [f64],
+    z: R,
+}
+
+impl<R: Real> Term<R, 2> for WeightedTerm<'_, R> {
+    #[inline(always)]
+    fn at(&mut self, x: usize) -> [R; 2] {
+        [self.v[x], self.v[x] * self.z.splat(self.w[x])]
+    }
 }
 
 impl<R: Real> Term<R, 2> for PensionerDeaths<'_, R> {

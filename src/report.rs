@@ -863,17 +863,16 @@ pub fn run_report(r: &RunInput) -> (String, Vec<Chart>) {
             },
         });
     }
-    let funds = crate::metrics::fund_metrics_of(model);
+    let funds = crate::metrics::fund_series_of(model);
     for (m, id, title, format) in fund_chart_series(model) {
-        let j = funds
-            .iter()
-            .position(|&i| i == m)
-            .expect("a fund metric on");
-        let at = |t: usize| crate::montecarlo::fund_series(model, funds.len(), t, j);
-        let fans = r
-            .summary
-            .map(|s| vec![fan_at(s, at, n, "Monte Carlo", 0, true)])
-            .unwrap_or_default();
+        // A fan where Monte Carlo summarises the metric, else the deterministic line.
+        let fans = match (r.summary, funds.iter().position(|&i| i == m)) {
+            (Some(s), Some(j)) => {
+                let at = |t: usize| crate::montecarlo::fund_series(model, funds.len(), t, j);
+                vec![fan_at(s, at, n, "Monte Carlo", 0, true)]
+            }
+            _ => Vec::new(),
+        };
         charts.push(Chart {
             subtitle: model.name.clone(),
             id: id.into(),

@@ -275,7 +275,7 @@ fn read_model(root: &Section, frame: Frame) -> Model {
         basis
     };
 
-    Model {
+    let mut model = Model {
         name,
         currency,
         frame,
@@ -297,7 +297,13 @@ fn read_model(root: &Section, frame: Frame) -> Model {
         marked_years,
         funds,
         valuation,
+    };
+    if model.funds.any() {
+        let (fiscal, levy) = crate::funds::Budget::resolve(&model);
+        model.funds.budget.fiscal_by_year = fiscal;
+        model.funds.budget.levy_by_year = levy;
     }
+    model
 }
 
 /// Whether the scenario selects China's rules (read before the benefit table itself).

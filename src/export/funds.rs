@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use super::num;
 use crate::aggregate::{Summary, STATS};
-use crate::metrics::{fund_metrics_of, metric, METRICS, REGISTRY};
+use crate::metrics::{fund_series_of, metric, METRICS, REGISTRY};
 use crate::model::Model;
 use crate::montecarlo::fund_series;
 use crate::projection::Row;
@@ -203,7 +203,7 @@ pub fn social_budget_csv(model: &Model, rows: &[Row], summary: Option<&Summary>)
         );
     }
     let mut out = format!("year,{}\n", header.join(","));
-    let funds = fund_metrics_of(model);
+    let funds = fund_series_of(model);
     let at = |k: usize| funds.iter().position(|&i| i == k).expect("a budget metric");
     for (t, row) in rows.iter().enumerate() {
         let _ = write!(out, "{}", model.frame.base_year + t as i32);
@@ -235,7 +235,7 @@ pub fn social_budget_csv(model: &Model, rows: &[Row], summary: Option<&Summary>)
 /// The funds' lines of `summary.csv` in year index `t`: `year,metric,stat,value` for each
 /// fund metric that is on.
 pub fn summary_lines(model: &Model, summary: &Summary, t: usize, w: &mut csv::Writer<Vec<u8>>) {
-    let funds = fund_metrics_of(model);
+    let funds = fund_series_of(model);
     let year = (model.frame.base_year + t as i32).to_string();
     for (j, &i) in funds.iter().enumerate() {
         let stats = &summary.stats[fund_series(model, funds.len(), t, j)];
@@ -249,7 +249,7 @@ pub fn summary_lines(model: &Model, summary: &Summary, t: usize, w: &mut csv::Wr
 /// The depletion indicator of each fund that is on, with the fund's name.
 pub fn depletion_metrics(model: &Model) -> Vec<(&'static str, usize)> {
     use metric::*;
-    fund_metrics_of(model)
+    fund_series_of(model)
         .into_iter()
         .filter(|&i| {
             matches!(
@@ -264,7 +264,7 @@ pub fn depletion_metrics(model: &Model) -> Vec<(&'static str, usize)> {
 /// The funds' columns of `depletion.csv` in year index `t`: `P(depleted by t)` of each,
 /// the mean of its depletion indicator.
 pub fn depletion_cells(model: &Model, summary: &Summary, t: usize) -> Vec<f64> {
-    let funds = fund_metrics_of(model);
+    let funds = fund_series_of(model);
     depletion_metrics(model)
         .into_iter()
         .map(|(_, i)| {

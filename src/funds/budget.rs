@@ -30,9 +30,24 @@ pub struct Budget {
     pub other_social_share: Vec<f64>,
     /// The target share (0.15: the plan's 15 %).
     pub target_share: f64,
+    /// Resolved once per run ([`Budget::resolve`]): `FS_t` and the statutory levy of
+    /// each year.
+    pub fiscal_by_year: Vec<f64>,
+    pub levy_by_year: Vec<f64>,
 }
 
 impl Budget {
+    /// Resolves `FS_t` and the statutory levy of every year of `model` (whose funds are
+    /// read).
+    pub fn resolve(model: &Model) -> (Vec<f64>, Vec<f64>) {
+        let b = &model.funds.budget;
+        let years = model.frame.years();
+        (
+            (0..years).map(|t| b.fiscal(t)).collect(),
+            (0..years).map(|t| Self::statutory_levy(model, t)).collect(),
+        )
+    }
+
     /// `FS_t`.
     pub fn fiscal(&self, t: usize) -> f64 {
         let mut fs = self.fiscal_spending;
@@ -77,11 +92,11 @@ impl Budget {
             + on(f.medical.is_some(), MEDICAL_SUBSIDY)
             + on(f.injury.is_some(), INJURY_SUBSIDY)
             + on(f.maternity.is_some(), MATERNITY_SUBSIDY);
-        let fiscal = self.fiscal(y.t);
+        let fiscal = self.fiscal_by_year[y.t];
         let other = self.other_social_share[y.t] * fiscal;
         let share = ratio(subsidy + other, fiscal);
         row[BUDGET_CONTRIBUTIONS] = contributions;
-        row[BUDGET_STATUTORY_LEVY] = Self::statutory_levy(model, y.t);
+        row[BUDGET_STATUTORY_LEVY] = self.levy_by_year[y.t];
         row[BUDGET_COLLECTED_LEVY] = ratio(contributions, y.wage() * y.labour.payroll);
         row[BUDGET_SUBSIDY] = subsidy;
         row[BUDGET_OTHER_SOCIAL] = other;

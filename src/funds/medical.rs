@@ -63,21 +63,43 @@ pub struct Medical {
 /// `mean · Φ((ln k − μ − s²)/s) + k (1 − Φ((ln k − μ)/s))`; `mean` when `cv = 0` and
 /// `k ≥ mean`, 0 when `k ≤ 0` or `mean ≤ 0`.
 pub fn limited_mean(mean: f64, cv: f64, k: f64) -> f64 {
-    if k <= 0.0 || mean <= 0.0 {
-        return 0.0;
+    Spread::of(cv).limited_mean(mean, k)
+}
+
+/// The spread of one person's yearly cost: `s` and `s²` of its lognormal, from the
+/// coefficient of variation (computed once per path).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Spread {
+    s: f64,
+    s2: f64,
+}
+
+impl Spread {
+    pub fn of(cv: f64) -> Spread {
+        let s2 = if cv > 0.0 {
+            crate::math::ln(1.0 + cv * cv)
+        } else {
+            0.0
+        };
+        Spread { s: s2.sqrt(), s2 }
     }
-    if k.is_infinite() {
-        return mean;
+
+    /// `E[min(X, k)]` (see [`limited_mean`]), with `a = (ln(k / mean) + s²/2) / s`:
+    /// `mean · Φ(a − s) + k (1 − Φ(a))`.
+    pub fn limited_mean(&self, mean: f64, k: f64) -> f64 {
+        if k <= 0.0 || mean <= 0.0 {
+            return 0.0;
+        }
+        if k.is_infinite() {
+            return mean;
+        }
+        if self.s2 <= 0.0 {
+            return mean.min(k);
+        }
+        let a = (crate::math::ln(k / mean) + self.s2 / 2.0) / self.s;
+        let phi = crate::math::std_normal_cdf;
+        mean * phi(a - self.s) + k * (1.0 - phi(a))
     }
-    if cv <= 0.0 {
-        return mean.min(k);
-    }
-    let s2 = crate::math::ln(1.0 + cv * cv);
-    let s = s2.sqrt();
-    let mu = crate::math::ln(mean) - s2 / 2.0;
-    let lk = crate::math::ln(k);
-    let phi = |x: f64| crate::math::normal_cdf(x, 0.0, 1.0);
-    mean * phi((lk - mu - s2) / s) + k * (1.0 - phi((lk - mu) / s))
 }
 
 /// One path's state.
@@ -87,6 +109,7 @@ pub struct MedicalPath {
     pub accounts: f64,
     /// `K_t`, the cost index (maternity's childbirth lump sum follows it).
     pub cost_index: f64,
+    spread: Spread,
     depleted: Depletion,
 }
 
@@ -96,25 +119,31 @@ impl Medical {
             pool: self.pool.initial,
             accounts: self.accounts_initial,
             cost_index: self.cost,
+            spread: Spread::of(self.cost_cv),
             depleted: Depletion::default(),
         }
     }
 
     /// A group's pooled and account spending: `heads` insured whose costs sum to `cost`
     /// (expected, currency), reimbursed at `rho`, in year `t` at wage `wage`.
+    #[allow(clippy::too_many_arguments)]
     pub fn group_spending(
         &self,
+        spread: &Spread,
         t: usize,
         wage: f64,
         heads: f64,
         cost: f64,
         rho: f64,
     ) -> (f64, f64) {
+        if heads == 0.0 {
+            return (0.0, 0.0);
+        }
         let mean = ratio(cost, heads);
         let d = self.deductible[t] * wage;
         let h = self.ceiling[t] * wage.max(0.0);
-        let below = limited_mean(mean, self.cost_cv, d);
-        let layer = (limited_mean(mean, self.cost_cv, h.max(d)) - below).max(0.0);
+        let below = spread.limited_mean(mean, d);
+        let layer = (spread.limited_mean(mean, h.max(d)) - below).max(0.0);
         (heads * rho * layer, heads * below)
     }
 
@@ -131,7 +160,9 @@ impl Medical {
         let account_income =
             (self.employee_rate[t] + self.employer_rate[t] * self.account_share[t]) * base;
         let w = y.wage();
+        let spread = p.spread;
         let (pool_a, below_a) = self.group_spending(
+            &spread,
             t,
             w,
             actives,
@@ -139,6 +170,7 @@ impl Medical {
             self.reimbursement[t],
         );
         let (pool_r, below_r) = self.group_spending(
+            &spread,
             t,
             w,
             retirees,

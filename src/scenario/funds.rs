@@ -51,6 +51,8 @@ pub(super) fn read_funds(
         fiscal_growth: b.sched("fiscal_growth", 0.0, Bounds::RATE),
         other_social_share: b.sched("other_social_share", 0.0, RATE),
         target_share: b.number("target_share", 0.15, RATE),
+        fiscal_by_year: Vec::new(),
+        levy_by_year: Vec::new(),
     };
     b.finish();
 
