@@ -108,7 +108,13 @@ pub(crate) fn range_fold<R: Real, const M: usize>(
         }
         base += 4;
     }
-    std::array::from_fn(|m| (acc[0][m] + acc[1][m]) + (acc[2][m] + acc[3][m]))
+    // A loop, not `array::from_fn` (which, for wide folds, is left as a call compiled
+    // without the kernel's instruction set).
+    let mut out = [zero; M];
+    for (m, o) in out.iter_mut().enumerate() {
+        *o = (acc[0][m] + acc[1][m]) + (acc[2][m] + acc[3][m]);
+    }
+    out
 }
 
 #[inline(always)]

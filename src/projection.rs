@@ -284,9 +284,20 @@ impl<'m, R: Real> Projector<'m, R> {
             econ,
             rows: &mut *rows,
         });
-        // The other four funds, path by path, on the labour force the loop took.
-        for ((labour, econ), rows) in self.core.labour.iter().zip(econ).zip(rows.iter_mut()) {
-            crate::funds::project(self.core.model, labour, econ, rows);
+        // The other four funds, path by path, on the labour force the loop took (and the
+        // payroll of its fund step).
+        let core = &mut self.core;
+        for (l, ((labour, econ), rows)) in core
+            .labour
+            .iter_mut()
+            .zip(econ)
+            .zip(rows.iter_mut())
+            .enumerate()
+        {
+            for (lab, payroll) in labour.iter_mut().zip(&core.payroll) {
+                lab.payroll = payroll[l];
+            }
+            crate::funds::project(core.model, labour, econ, rows);
         }
         summaries
     }
@@ -533,9 +544,8 @@ impl<'m, R: Real> Core<'m, R> {
         let z = self.zero;
         let ages = m.frame.ages();
         let co = &self.cohorts;
-        let wrel = &m.contributions.relative_wage;
         let mut actives = [z; 2];
-        let (mut base, mut payroll, mut active_cost, mut births) = (z, z, z, z);
+        let (mut base, mut active_cost, mut births) = (z, z, z);
         for (s, n_s) in actives.iter_mut().enumerate() {
             let (lo, hi) = co.live(A, s);
             let a = co.window(A_N, s, ages);
@@ -543,15 +553,13 @@ impl<'m, R: Real> Core<'m, R> {
             let term = LabourTerm {
                 a,
                 base: &f.base_rel[c..c + ages],
-                wrel: &wrel[c..c + ages],
                 cost: &f.active_cost[c..c + ages],
                 fert: if s == 1 { &f.fertility[..] } else { &[] },
                 z,
             };
-            let [n, b, w, cost, fert] = range_fold(z, lo, hi, term);
+            let [n, b, cost, fert] = range_fold(z, lo, hi, term);
             *n_s = n;
             base += b;
-            payroll += w;
             active_cost += cost;
             births += fert;
         }
@@ -578,7 +586,8 @@ impl<'m, R: Real> Core<'m, R> {
             lane[t] = Labour {
                 actives: [actives[0].lane(l), actives[1].lane(l)],
                 base: base.lane(l),
-                payroll: payroll.lane(l),
+                // W_t Σ N^A w_rel, from the fund step's sums (after the loop).
+                payroll: 0.0,
                 pensioners: pensioners.lane(l),
                 active_cost: active_cost.lane(l),
                 retiree_cost: retiree_cost.lane(l),
@@ -1267,20 +1276,19 @@ struct PensionerDeaths<'a, R> {
 }
 
 /// What the other funds read of one sex's actives, one age at a time: heads, their
-/// base, payroll, medical cost and births ([`Core::take_labour`]).
+/// base, medical cost and births ([`Core::take_labour`]).
 struct LabourTerm<'a, R> {
     a: &'a [R],
     base: &'a [f64],
-    wrel: &'a [f64],
     cost: &'a [f64],
     /// Fertility by age (women), empty for men.
     fert: &'a [f64],
     z: R,
 }
 
-impl<R: Real> Term<R, 5> for LabourTerm<'_, R> {
+impl<R: Real> Term<R, 4> for LabourTerm<'_, R> {
     #[inline(always)]
-    fn at(&mut self, x: usize) -> [R; 5] {
+    fn at(&mut self, x: usize) -> [R; 4] {
         let n = self.a[x];
         let z = self.z;
         let fert = if self.fert.is_empty() {
@@ -1291,7 +1299,6 @@ impl<R: Real> Term<R, 5> for LabourTerm<'_, R> {
         [
             n,
             n * z.splat(self.base[x]),
-            n * z.splat(self.wrel[x]),
             n * z.splat(self.cost[x]),
             n * z.splat(fert),
         ]

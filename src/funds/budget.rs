@@ -97,7 +97,7 @@ impl Budget {
         let share = ratio(subsidy + other, fiscal);
         row[BUDGET_CONTRIBUTIONS] = contributions;
         row[BUDGET_STATUTORY_LEVY] = self.levy_by_year[y.t];
-        row[BUDGET_COLLECTED_LEVY] = ratio(contributions, y.wage() * y.labour.payroll);
+        row[BUDGET_COLLECTED_LEVY] = ratio(contributions, y.labour.payroll);
         row[BUDGET_SUBSIDY] = subsidy;
         row[BUDGET_OTHER_SOCIAL] = other;
         row[BUDGET_FISCAL_SPENDING] = fiscal;

@@ -90,6 +90,9 @@ pub struct Injury {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct InjuryPath {
     pub fund: f64,
+    /// `Σ_c share_c rate_c` and `Σ_c share_c λ_c`.
+    rate: f64,
+    incidence: f64,
     /// 储备金 (pay-as-you-go) or the capital fund (constituent capitals).
     pub reserve: f64,
     amount: [f64; 5],
@@ -101,6 +104,8 @@ impl Injury {
     pub fn path(&self) -> InjuryPath {
         InjuryPath {
             fund: self.reserve.initial,
+            rate: self.classes.iter().map(|c| c.share * c.rate).sum(),
+            incidence: self.classes.iter().map(|c| c.share * c.incidence).sum(),
             ..InjuryPath::default()
         }
     }
@@ -140,13 +145,8 @@ impl Injury {
         }
         let insured = self.insured_share[t] * y.labour.actives();
         let base = y.collected_base(insured, self.base_factor[t]);
-        let contributions: f64 = self.classes.iter().map(|c| c.share * c.rate).sum::<f64>() * base;
-        let cases = insured
-            * self
-                .classes
-                .iter()
-                .map(|c| c.share * c.incidence)
-                .sum::<f64>();
+        let contributions = p.rate * base;
+        let cases = insured * p.incidence;
         let own = self.wage_ratio.clamp(0.6, 3.0) * w;
         let mut lumps = cases * self.outcome[10] * self.death_months / 12.0 * w;
         for (g, months) in LUMP_MONTHS.iter().enumerate() {

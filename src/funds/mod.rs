@@ -5,8 +5,8 @@
 //! They run on the pension projection's labour force and economy: each year the year
 //! loop of [`crate::projection`] takes, from the start-of-year stocks, what the funds
 //! read of the labour force ([`Labour`]: actives by sex, their contribution base with
-//! the 60–300 % floor and cap, insured retirees, the medical cost and fertility curves
-//! summed over ages), and once a path's years are projected each fund rolls its own
+//! the 60–300 % floor and cap, the payroll, insured retirees, the medical cost and
+//! fertility curves summed over ages), and once a path's years are projected each fund rolls its own
 //! reserve forward year by year on that path's economy ([`crate::economy::EconPath`]:
 //! wages, prices, the fund return, and the funds' own unemployment-rate and
 //! excess-medical-inflation processes), with the pension's collection rate, and writes
@@ -75,7 +75,7 @@ pub struct Labour {
     /// `Σ N^A · clamp(w_rel, floor, cap)`: the four funds' contribution base in units of
     /// `W_t`.
     pub base: f64,
-    /// `Σ N^A · w_rel`: the payroll in units of `W_t`.
+    /// `W_t Σ N^A · w_rel`: the payroll (currency unit; the pension's fund step sums it).
     pub payroll: f64,
     /// `Σ N^R + Σ N^I`: the pensioners.
     pub pensioners: f64,

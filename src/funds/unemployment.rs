@@ -87,6 +87,8 @@ pub fn spread(d: f64) -> [f64; 3] {
 #[derive(Clone, Copy, Debug, Default)]
 pub struct UnemploymentPath {
     pub fund: f64,
+    /// `F_k` and `G_k` ([`Unemployment::claim_spread`], [`Unemployment::extra_spread`]).
+    spread: [[f64; 3]; 2],
     /// New claims and extra claims of years t−1 and t−2.
     claims: [f64; 2],
     extra: [f64; 2],
@@ -97,6 +99,7 @@ impl Unemployment {
     pub fn path(&self) -> UnemploymentPath {
         UnemploymentPath {
             fund: self.reserve.initial,
+            spread: [self.claim_spread(), self.extra_spread()],
             ..UnemploymentPath::default()
         }
     }
@@ -138,7 +141,7 @@ impl Unemployment {
             p.claims = [claims; 2];
         }
         let extra = self.extra_claims[t];
-        let (f, g) = (self.claim_spread(), self.extra_spread());
+        let [f, g] = p.spread;
         let claimants = (claims * f[0] + p.claims[0] * f[1] + p.claims[1] * f[2])
             + (extra * g[0] + p.extra[0] * g[1] + p.extra[1] * g[2]);
         let benefits = claimants * self.benefit(t, y.wage()) * (1.0 + self.medical_loading[t]);

@@ -110,6 +110,13 @@ pub(super) fn read_funds(
     let m = root.section("medical");
     if m.is_present() {
         let cost = m.required_number("cost", COUNT);
+        let deductible = m.sched("deductible", 0.1, MULTIPLE);
+        let ceiling = m.sched("ceiling", 4.0, MULTIPLE);
+        let cost_cv = m.number(
+            "cost_cv",
+            1.5,
+            Bounds::new(0.0, 20.0, "a coefficient of variation in [0, 20]"),
+        );
         let age_cost = m.sex_age_map(
             "age_cost",
             1.0,
@@ -142,13 +149,21 @@ pub(super) fn read_funds(
             employee_rate: m.sched("employee_rate", 0.02, RATE),
             account_share: m.sched("account_share", 0.3, RATE),
             cost,
-            cost_cv: m.number(
-                "cost_cv",
-                1.5,
-                Bounds::new(0.0, 20.0, "a coefficient of variation in [0, 20]"),
-            ),
-            deductible: m.sched("deductible", 0.1, MULTIPLE),
-            ceiling: m.sched("ceiling", 4.0, MULTIPLE),
+            cost_cv,
+            layers: crate::funds::medical::Layers::new(cost_cv),
+            ln_ceiling: deductible
+                .iter()
+                .zip(&ceiling)
+                .map(|(d, c)| {
+                    if *d > 0.0 {
+                        crate::math::ln(c.max(*d) / d)
+                    } else {
+                        0.0
+                    }
+                })
+                .collect(),
+            deductible,
+            ceiling,
             reimbursement: m.sched("reimbursement", 0.8, RATE),
             retiree_reimbursement: m.sched("retiree_reimbursement", 0.9, RATE),
             account_use: m.sched("account_use", 1.0, RATE),
