@@ -559,13 +559,13 @@ pub const COMPARED_MEASURES: [&str; count(&[Kind::PerPath, Kind::Compared], Some
 /// The other funds' yearly metrics that Monte Carlo runs summarise over paths (their
 /// percentiles in `summary.csv`, depletion probabilities, the measures `METRIC(YEAR)`
 /// with paths): each fund's spending, subsidy, balance and depletion indicator, the
-/// unemployment rate, claimants and reserve in months, the medical pool's income,
-/// deficit, reserve in months and early warning, and the social budget's subsidies,
+/// unemployment rate and claimants, the medical pool's deficit, reserve in months and
+/// early warning, and the social budget's subsidies,
 /// share, target indicator and collected levy. The others (contributions, head counts
 /// of the insured, new cases, births, the accounts, …) are in the deterministic files
 /// only: each summarised series costs about 0.5 % of a five-fund run's time
 /// (`docs/performance.md`).
-pub const FUND_SERIES: [usize; 27] = {
+pub const FUND_SERIES: [usize; 25] = {
     use metric::*;
     [
         UNEMPLOYMENT_RATE,
@@ -573,9 +573,7 @@ pub const FUND_SERIES: [usize; 27] = {
         UNEMPLOYMENT_BENEFITS,
         UNEMPLOYMENT_SUBSIDY,
         UNEMPLOYMENT_FUND_END,
-        UNEMPLOYMENT_RESERVE_MONTHS,
         UNEMPLOYMENT_DEPLETED,
-        MEDICAL_POOL_INCOME,
         MEDICAL_POOL_SPENDING,
         MEDICAL_POOL_DEFICIT,
         MEDICAL_SUBSIDY,

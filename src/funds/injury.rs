@@ -12,9 +12,9 @@
 //!   (1–10) is paid `months_g / 12 · w*` at once, a death `death_months / 12 · W_t`;
 //!   every case costs `treatment · W_t` of medical care.
 //! - Grades 1–4 get annuities of `(90, 85, 80, 75 %) · w*` a year, deaths survivor
-//!   annuities `min(1, 0.4 · spouses + 0.3 · others) · w*`, first paid in t+1; a mass
-//!   in payment `M_{t+1} = M_t (1 − exit)(1 + j_{t+1}) + awards_t`, with
-//!   `j = v g + (1 − v) π`.
+//!   annuities `min(1, 0.4 · spouses + 0.3 · others) · w*`, first paid in t+1; the two
+//!   masses in payment (disability, survivors) `M_{t+1} = M_t (1 − exit)(1 + j_{t+1}) +
+//!   awards_t`, with `j = v g + (1 − v) π`.
 //! - Pay-as-you-go: `B_t` = lump sums + treatment + annuities paid; the reserve fund takes
 //!   `reserve_share · C_t` a year up to `reserve_target · B_t` (part of the fund).
 //! - Constituent capitals: `B_t` = lump sums + treatment + the present value of the
@@ -85,27 +85,60 @@ pub struct Injury {
     pub reserve: Reserve,
 }
 
-/// One path's state: the annuity masses in payment (yearly amounts and heads) of grades
-/// 1–4 and of survivors, the fund, the reserve fund or the capital fund.
+/// One path's state: the annuity masses in payment (yearly amounts and heads) of
+/// disability (grades 1–4, which share their exit rate) and of survivors, the fund, the
+/// reserve fund or the capital fund, and the per-case constants of the scenario.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct InjuryPath {
     pub fund: f64,
-    /// `Σ_c share_c rate_c` and `Σ_c share_c λ_c`.
-    rate: f64,
-    incidence: f64,
     /// 储备金 (pay-as-you-go) or the capital fund (constituent capitals).
     pub reserve: f64,
-    amount: [f64; 5],
-    heads: [f64; 5],
+    amount: [f64; 2],
+    heads: [f64; 2],
+    /// Per case: lump sums in units of the own wage (grades) and of `W_t` (death);
+    /// yearly annuities awarded in units of the own wage and their heads, by mass.
+    per_case: PerCase,
+    /// `Σ_c share_c rate_c`, `Σ_c share_c λ_c`.
+    rate: f64,
+    incidence: f64,
+    /// The capital of a unit of yearly annuity of each mass (constituent capitals).
+    capital: [f64; 2],
     depleted: Depletion,
+}
+
+/// What one new case brings, from the outcome shares.
+#[derive(Clone, Copy, Debug, Default)]
+struct PerCase {
+    lump_own: f64,
+    lump_death: f64,
+    annuity: [f64; 2],
+    heads: [f64; 2],
 }
 
 impl Injury {
     pub fn path(&self) -> InjuryPath {
+        let o = &self.outcome;
+        let per_case = PerCase {
+            lump_own: (0..10).map(|g| o[g] * LUMP_MONTHS[g] / 12.0).sum(),
+            lump_death: o[10] * self.death_months / 12.0,
+            annuity: [
+                (0..4).map(|g| o[g] * ANNUITY[g]).sum(),
+                o[10] * self.survivor_share(),
+            ],
+            heads: [o[..4].iter().sum(), o[10] * (self.spouses + self.others)],
+        };
+        let capital = match self.financing {
+            Financing::Capitals { rate, indexation } => {
+                [0, 1].map(|m| self.capital_factor(m, rate, indexation))
+            }
+            Financing::PayAsYouGo { .. } => [0.0; 2],
+        };
         InjuryPath {
             fund: self.reserve.initial,
+            per_case,
             rate: self.classes.iter().map(|c| c.share * c.rate).sum(),
             incidence: self.classes.iter().map(|c| c.share * c.incidence).sum(),
+            capital,
             ..InjuryPath::default()
         }
     }
@@ -115,19 +148,20 @@ impl Injury {
         (0.4 * self.spouses + 0.3 * self.others).min(1.0)
     }
 
-    /// The exit rate of mass `g` (0–3 grades 1–4, 4 survivors).
-    fn exit(&self, g: usize) -> f64 {
-        if g < 4 {
+    /// The exit rate of mass `m` (0 disability, 1 survivors).
+    fn exit(&self, m: usize) -> f64 {
+        if m == 0 {
             self.disability_exit
         } else {
             self.survivor_exit
         }
     }
 
-    /// The capital of one unit of yearly annuity of mass `g`, first paid a year after the
-    /// award: `1/(1+i) · 1/(1 − x)`, `x = (1 − exit)(1 + j̄)/(1 + i)`.
-    pub fn capital_factor(&self, g: usize, rate: f64, indexation: f64) -> f64 {
-        let x = (1.0 - self.exit(g)) * (1.0 + indexation) / (1.0 + rate);
+    /// The capital of one unit of yearly annuity of mass `m` (0 disability, 1
+    /// survivors), first paid a year after the award: `1/(1+i) · 1/(1 − x)`,
+    /// `x = (1 − exit)(1 + j̄)/(1 + i)`.
+    pub fn capital_factor(&self, m: usize, rate: f64, indexation: f64) -> f64 {
+        let x = (1.0 - self.exit(m)) * (1.0 + indexation) / (1.0 + rate);
         1.0 / (1.0 + rate) / (1.0 - x)
     }
 
@@ -138,9 +172,9 @@ impl Injury {
         if t > 0 {
             let v = self.index_wage_weight;
             let j = v * y.econ.wage_growth[t] + (1.0 - v) * y.econ.inflation[t];
-            for g in 0..5 {
-                p.amount[g] *= (1.0 - self.exit(g)) * (1.0 + j);
-                p.heads[g] *= 1.0 - self.exit(g);
+            for m in 0..2 {
+                p.amount[m] *= (1.0 - self.exit(m)) * (1.0 + j);
+                p.heads[m] *= 1.0 - self.exit(m);
             }
         }
         let insured = self.insured_share[t] * y.labour.actives();
@@ -148,28 +182,17 @@ impl Injury {
         let contributions = p.rate * base;
         let cases = insured * p.incidence;
         let own = self.wage_ratio.clamp(0.6, 3.0) * w;
-        let mut lumps = cases * self.outcome[10] * self.death_months / 12.0 * w;
-        for (g, months) in LUMP_MONTHS.iter().enumerate() {
-            lumps += cases * self.outcome[g] * months / 12.0 * own;
-        }
+        let c = p.per_case;
+        let lumps = cases * (c.lump_own * own + c.lump_death * w);
         let treatment = cases * self.treatment * w;
-        let paid: f64 = p.amount.iter().sum();
-        let annuitants: f64 = p.heads.iter().sum();
-        let mut awards = [0.0; 5];
-        let mut new_heads = [0.0; 5];
-        for g in 0..4 {
-            new_heads[g] = cases * self.outcome[g];
-            awards[g] = new_heads[g] * ANNUITY[g] * own;
-        }
-        new_heads[4] = cases * self.outcome[10] * (self.spouses + self.others);
-        awards[4] = cases * self.outcome[10] * self.survivor_share() * own;
+        let paid = p.amount[0] + p.amount[1];
+        let annuitants = p.heads[0] + p.heads[1];
+        let awards = [cases * c.annuity[0] * own, cases * c.annuity[1] * own];
         let r = y.r();
         let benefits = match self.financing {
             Financing::PayAsYouGo { .. } => lumps + treatment + paid,
-            Financing::Capitals { rate, indexation } => {
-                let capitals: f64 = (0..5)
-                    .map(|g| awards[g] * self.capital_factor(g, rate, indexation))
-                    .sum();
+            Financing::Capitals { .. } => {
+                let capitals = awards[0] * p.capital[0] + awards[1] * p.capital[1];
                 p.reserve = crate::fund::accumulate(p.reserve, capitals - paid, r);
                 lumps + treatment + capitals
             }
@@ -186,9 +209,9 @@ impl Injury {
                 (p.reserve * (1.0 + r) + reserve_share * contributions).min(target.max(p.reserve));
             p.reserve = grown.min(year.end.max(0.0)).max(0.0);
         }
-        for g in 0..5 {
-            p.amount[g] += awards[g];
-            p.heads[g] += new_heads[g];
+        for m in 0..2 {
+            p.amount[m] += awards[m];
+            p.heads[m] += cases * c.heads[m];
         }
         use metric::*;
         row[INJURY_INSURED] = insured;
@@ -245,5 +268,6 @@ mod tests {
         assert_eq!(big.survivor_share(), 1.0);
         // x = 0.95 / 1.05; a = 1/1.05 / (1 − x) = 1/1.05 · 1.05/0.1 = 10
         assert!((i.capital_factor(0, 0.05, 0.0) - 10.0).abs() < 1e-12);
+        assert!((i.capital_factor(1, 0.05, 0.0) - 10.0).abs() < 1e-12);
     }
 }
