@@ -209,9 +209,14 @@ impl Injury {
                 (p.reserve * (1.0 + r) + reserve_share * contributions).min(target.max(p.reserve));
             p.reserve = grown.min(year.end.max(0.0)).max(0.0);
         }
-        for m in 0..2 {
-            p.amount[m] += awards[m];
-            p.heads[m] += cases * c.heads[m];
+        for ((amount, heads), (award, per_case)) in p
+            .amount
+            .iter_mut()
+            .zip(&mut p.heads)
+            .zip(awards.iter().zip(c.heads))
+        {
+            *amount += award;
+            *heads += cases * per_case;
         }
         use metric::*;
         row[INJURY_INSURED] = insured;
