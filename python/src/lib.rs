@@ -232,12 +232,22 @@ impl RunResult {
     fn files(&self) -> Vec<(&'static str, String)> {
         let model = &*self.model;
         let mut files = vec![("deterministic.csv", export::rows_csv(model, &self.rows))];
+        if model.funds.any() {
+            files.push(("funds.csv", export::funds::funds_csv(model, &self.rows)));
+        }
         if let Some(mc) = &self.mc {
             files.push(("summary.csv", export::summary_csv(model, &mc.summary)));
             files.push(("depletion.csv", export::depletion_csv(model, &mc.summary)));
             files.push((
                 "run.json",
                 export::run_json(model, &self.run_info(mc), &mc.summary),
+            ));
+        }
+        if model.funds.any() {
+            let summary = self.mc.as_ref().map(|mc| &mc.summary);
+            files.push((
+                "social-budget.csv",
+                export::funds::social_budget_csv(model, &self.rows, summary),
             ));
         }
         files
@@ -301,9 +311,11 @@ impl RunResult {
     fn deterministic(&self) -> Table {
         let k = export::metric_count(&self.model);
         let mut cols = vec![("year".to_string(), Column::I64(self.years().collect()))];
-        for (m, name) in METRICS[..k].iter().enumerate() {
+        // The pension's metrics, then those of the other funds that are on.
+        let funds = fundcast::metrics::fund_metrics_of(&self.model);
+        for m in (0..k).chain(funds) {
             cols.push((
-                name.to_string(),
+                METRICS[m].to_string(),
                 Column::F64(self.rows.iter().map(|r| r[m]).collect()),
             ));
         }
@@ -322,11 +334,20 @@ impl RunResult {
             Vec::with_capacity(n),
         );
         for (t, y) in self.years().enumerate() {
-            for (m, name) in METRICS[..k].iter().enumerate() {
-                let stats = &mc.summary.stats[t * k + m];
+            // The pension's metrics, then the funds' that Monte Carlo summarises.
+            let funds = fundcast::metrics::fund_series_of(&self.model);
+            let series =
+                (0..k)
+                    .map(|m| (METRICS[m], t * k + m))
+                    .chain(funds.iter().enumerate().map(|(j, &i)| {
+                        let at = montecarlo::fund_series(&self.model, funds.len(), t, j);
+                        (METRICS[i], at)
+                    }));
+            for (name, at) in series {
+                let stats = &mc.summary.stats[at];
                 for (j, s) in STATS.iter().enumerate() {
                     year.push(y);
-                    metric.push(*name);
+                    metric.push(name);
                     stat.push(*s);
                     value.push(stats[j]);
                 }
