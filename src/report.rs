@@ -480,6 +480,34 @@ fn measure_format(m: &str) -> Format {
     }
 }
 
+/// The chart of a run's yearly metric `m`: the Monte Carlo `fans` and the deterministic
+/// projection's line.
+fn yearly_chart(
+    r: &RunInput,
+    (m, id, title, format): (usize, &str, &str, Format),
+    years: &[i32],
+    fans: Vec<Fan>,
+) -> Chart {
+    Chart {
+        subtitle: r.model.name.clone(),
+        id: id.into(),
+        title: title.into(),
+        y_label: chart::unit_text(format, &r.model.currency),
+        format,
+        body: Body::Years {
+            years: years.to_vec(),
+            fans,
+            lines: vec![Line {
+                label: "deterministic".into(),
+                values: r.rows.iter().map(|row| row[m]).collect(),
+                colour: 6,
+                bold: true,
+                dashed: false,
+            }],
+        },
+    }
+}
+
 /// The other funds' yearly series a run's report charts (those that are on): metric
 /// index, chart id, title, format.
 fn fund_chart_series(model: &Model) -> Vec<(usize, &'static str, &'static str, Format)> {
@@ -802,24 +830,7 @@ pub fn run_report(r: &RunInput) -> (String, Vec<Chart>) {
             .summary
             .map(|s| vec![fan_of(s, m, k, n, "Monte Carlo", 0, true)])
             .unwrap_or_default();
-        charts.push(Chart {
-            subtitle: model.name.clone(),
-            id: id.into(),
-            title: title.into(),
-            y_label: chart::unit_text(format, currency),
-            format,
-            body: Body::Years {
-                years: years.clone(),
-                fans,
-                lines: vec![Line {
-                    label: "deterministic".into(),
-                    values: r.rows.iter().map(|row| row[m]).collect(),
-                    colour: 6,
-                    bold: true,
-                    dashed: false,
-                }],
-            },
-        });
+        charts.push(yearly_chart(r, (m, id, title, format), &years, fans));
     }
     if model.china.is_some() && metric_count(model) > metric::BASIC_PENSION_AVG {
         use metric::{AVERAGE_FIRST_PENSION, BASIC_PENSION_AVG};
@@ -873,24 +884,7 @@ pub fn run_report(r: &RunInput) -> (String, Vec<Chart>) {
             }
             _ => Vec::new(),
         };
-        charts.push(Chart {
-            subtitle: model.name.clone(),
-            id: id.into(),
-            title: title.into(),
-            y_label: chart::unit_text(format, currency),
-            format,
-            body: Body::Years {
-                years: years.clone(),
-                fans,
-                lines: vec![Line {
-                    label: "deterministic".into(),
-                    values: r.rows.iter().map(|row| row[m]).collect(),
-                    colour: 6,
-                    bold: true,
-                    dashed: false,
-                }],
-            },
-        });
+        charts.push(yearly_chart(r, (m, id, title, format), &years, fans));
     }
     if let Some(s) = r.summary {
         charts.push(Chart {
