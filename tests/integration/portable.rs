@@ -67,7 +67,9 @@ impl Pins {
 fn deterministic(name: &str) -> (Vec<f64>, Vec<[f64; fundcast::projection::N_METRICS]>) {
     let model = load(name);
     let (rows, s) = fundcast::deterministic(&model);
-    let mut all: Vec<f64> = rows.iter().flatten().copied().collect();
+    // The pension's metrics (the pinned rows; the other funds' come after them).
+    let n = fundcast::projection::N_PENSION_METRICS;
+    let mut all: Vec<f64> = rows.iter().flat_map(|r| r[..n].iter().copied()).collect();
     all.extend([s.cumulative_deficit, s.cumulative_subsidy, s.pv_deficits]);
     (all, rows)
 }
