@@ -550,3 +550,90 @@ fn run_writes_the_fund_files_and_bad_fund_input_exits_2() {
         assert!(!out_dir.exists(), "{key}: nothing is written");
     }
 }
+
+#[test]
+fn solve_and_compare_work_on_the_funds_measures() {
+    let fc = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_fundcast"))
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    // Which collection rate keeps the unemployment fund solvent to 2010 in 95 % of futures.
+    let o = fc(&[
+        "solve",
+        FIVE_FUNDS,
+        "--lever",
+        "contributions.collection_rate",
+        "--target",
+        "unemployment_depleted(2010) <= 0.05",
+        "--range",
+        "0.3,0.9",
+        "--paths",
+        "200",
+    ]);
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        o.status.success(),
+        "{out}{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    assert!(
+        out.contains("meets unemployment_depleted(2010) <= 0.05"),
+        "{out}"
+    );
+    let rate: f64 = out
+        .split_whitespace()
+        .nth(2)
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| panic!("{out}"));
+    assert!(rate > 0.432 && rate < 0.9, "{rate}");
+    // A fund that is off, and a metric Monte Carlo does not summarise: exit 2, named.
+    for (scenario, target, says) in [
+        (
+            "scenarios/ganzhou-2006-2010.toml",
+            "medical_depleted(2010) <= 0.05",
+            "[medical]",
+        ),
+        (
+            FIVE_FUNDS,
+            "unemployment_insured(2010) >= 1",
+            "do not summarise",
+        ),
+    ] {
+        let o = fc(&[
+            "solve",
+            scenario,
+            "--lever",
+            "contributions.collection_rate",
+            "--target",
+            target,
+            "--paths",
+            "50",
+        ]);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert_eq!(o.status.code(), Some(2), "{err}");
+        assert!(err.contains(says), "{err}");
+    }
+    // compare: the funds' measures, as probabilities where they are indicators.
+    let dir = tempfile::tempdir().unwrap();
+    let o = fc(&[
+        "compare",
+        FIVE_FUNDS,
+        "scenarios/ganzhou-five-funds-reemployment.toml",
+        "--paths",
+        "100",
+        "--no-report",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let csv = std::fs::read_to_string(dir.path().join("comparison.csv")).unwrap();
+    for measure in [
+        "unemployment_depleted_by_horizon_mean",
+        "medical_pool_end_horizon_mean",
+        "budget_share_met_horizon_mean",
+    ] {
+        assert!(csv.contains(measure), "{measure}: {csv}");
+    }
+}
