@@ -246,3 +246,22 @@ def test_bad_arguments():
         fundcast.run(SEED_CASE, overrides={"economy.nothing_here": "x2"})
     with pytest.raises(fundcast.InputError):
         fundcast.run(SEED_CASE, overrides={"contributions.rate": "x"})
+
+
+def test_five_funds_files_equal_the_cli(cli, tmp_path):
+    """With the other four funds on: the funds' files too, byte for byte, and their
+    columns in the deterministic table and lines in the summary."""
+    scenario = "scenarios/ganzhou-2006-2010-five-funds.toml"
+    out = cli_run(cli, tmp_path, scenario, 300, 5)
+    r = fundcast.run(scenario, paths=300, seed=5)
+    assert_frame_equals_csv(r.deterministic, read_csv(out / "deterministic.csv"))
+    assert_frame_equals_csv(r.summary, read_csv(out / "summary.csv"))
+    assert "medical_pool_end" in r.deterministic.columns
+    assert "unemployment_depleted" in set(r.summary.metric)
+    written = [pathlib.Path(p).name for p in r.write(tmp_path / "py")]
+    assert written == [
+        "deterministic.csv", "funds.csv", "summary.csv", "depletion.csv", "run.json",
+        "social-budget.csv",
+    ]
+    for name in ["deterministic.csv", "funds.csv", "summary.csv", "depletion.csv", "social-budget.csv"]:
+        assert (tmp_path / "py" / name).read_bytes() == (out / name).read_bytes(), name
