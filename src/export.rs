@@ -238,6 +238,7 @@ pub fn summary_csv(model: &Model, summary: &crate::aggregate::Summary) -> String
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(["year", "metric", "stat", "value"])
         .expect("in-memory CSV");
+    let funds = crate::metrics::fund_series_of(model);
     for t in 0..model.frame.years() {
         let year = (model.frame.base_year + t as i32).to_string();
         let k = metric_count(model);
@@ -248,8 +249,8 @@ pub fn summary_csv(model: &Model, summary: &crate::aggregate::Summary) -> String
                     .expect("in-memory CSV");
             }
         }
-        if model.funds.any() {
-            funds::summary_lines(model, summary, t, &mut w);
+        if !funds.is_empty() {
+            funds::summary_lines(model, &funds, summary, t, &mut w);
         }
     }
     String::from_utf8(w.into_inner().expect("in-memory CSV")).expect("UTF-8")
@@ -263,7 +264,8 @@ pub fn depletion_csv(model: &Model, summary: &crate::aggregate::Summary) -> Stri
         let _ = write!(out, ",{fund}_p_depleted_by");
     }
     out.push('\n');
-    for t in 0..model.frame.years() {
+    let cells = funds::depletion_cells(model, summary);
+    for (t, fund_cells) in cells.iter().enumerate() {
         let _ = write!(
             out,
             "{},{},{}",
@@ -271,7 +273,7 @@ pub fn depletion_csv(model: &Model, summary: &crate::aggregate::Summary) -> Stri
             num(summary.p_depleted_by(t)),
             num(summary.p_depleted_in(t))
         );
-        for p in funds::depletion_cells(model, summary, t) {
+        for &p in fund_cells {
             let _ = write!(out, ",{}", num(p));
         }
         out.push('\n');

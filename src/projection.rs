@@ -1427,6 +1427,7 @@ fn sex_share(male_share: f64, s: usize) -> f64 {
     }
 }
 
+/// `a / b`, 0 unless `b > 0` (a ratio whose denominator is a count or a flow).
 #[inline]
 pub(crate) fn ratio(a: f64, b: f64) -> f64 {
     if b > 0.0 {

@@ -246,6 +246,16 @@ fn close_page(out: &mut String) {
 }
 
 /// A row of the header's table.
+/// The header's first rows: the scenario's name and its file.
+fn scenario_rows(out: &mut String, model: &Model, path: &Path) {
+    meta_row(out, "scenario", &escape(&model.name));
+    meta_row(
+        out,
+        "file",
+        &format!("<code>{}</code>", escape(&path.display().to_string())),
+    );
+}
+
 fn meta_row(out: &mut String, key: &str, value_html: &str) {
     let _ = writeln!(
         out,
@@ -753,15 +763,7 @@ pub fn run_report(r: &RunInput) -> (String, Vec<Chart>) {
     let mut out = String::new();
     open_page(&mut out, &model.name);
     out.push_str("<div class=\"scroll\"><table class=\"meta\">\n");
-    meta_row(&mut out, "scenario", &escape(&model.name));
-    meta_row(
-        &mut out,
-        "file",
-        &format!(
-            "<code>{}</code>",
-            escape(&r.scenario_path.display().to_string())
-        ),
-    );
+    scenario_rows(&mut out, model, r.scenario_path);
     if r.files.len() > 1 {
         let chain: Vec<String> = r.files[1..]
             .iter()
@@ -1205,15 +1207,7 @@ pub fn sensitivity_report(r: &SensitivityInput) -> (String, Vec<Chart>) {
         &format!("Sensitivity of {measure}: {}", model.name),
     );
     out.push_str("<div class=\"scroll\"><table class=\"meta\">\n");
-    meta_row(&mut out, "scenario", &escape(&model.name));
-    meta_row(
-        &mut out,
-        "file",
-        &format!(
-            "<code>{}</code>",
-            escape(&scenario_path.display().to_string())
-        ),
-    );
+    scenario_rows(&mut out, model, scenario_path);
     meta_row(
         &mut out,
         "measure",
@@ -1361,15 +1355,7 @@ pub fn valuation_report(r: &ValuationInput) -> (String, Vec<Chart>) {
     let mut out = String::new();
     open_page(&mut out, &format!("Actuarial valuation: {}", model.name));
     out.push_str("<div class=\"scroll\"><table class=\"meta\">\n");
-    meta_row(&mut out, "scenario", &escape(&model.name));
-    meta_row(
-        &mut out,
-        "file",
-        &format!(
-            "<code>{}</code>",
-            escape(&scenario_path.display().to_string())
-        ),
-    );
+    scenario_rows(&mut out, model, scenario_path);
     meta_row(
         &mut out,
         "open group",

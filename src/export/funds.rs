@@ -233,9 +233,14 @@ pub fn social_budget_csv(model: &Model, rows: &[Row], summary: Option<&Summary>)
 }
 
 /// The funds' lines of `summary.csv` in year index `t`: `year,metric,stat,value` for each
-/// fund metric that is on.
-pub fn summary_lines(model: &Model, summary: &Summary, t: usize, w: &mut csv::Writer<Vec<u8>>) {
-    let funds = fund_series_of(model);
+/// fund metric that Monte Carlo summarises (`funds`: [`fund_series_of`]).
+pub fn summary_lines(
+    model: &Model,
+    funds: &[usize],
+    summary: &Summary,
+    t: usize,
+    w: &mut csv::Writer<Vec<u8>>,
+) {
     let year = (model.frame.base_year + t as i32).to_string();
     for (j, &i) in funds.iter().enumerate() {
         let stats = &summary.stats[fund_series(model, funds.len(), t, j)];
@@ -261,15 +266,19 @@ pub fn depletion_metrics(model: &Model) -> Vec<(&'static str, usize)> {
         .collect()
 }
 
-/// The funds' columns of `depletion.csv` in year index `t`: `P(depleted by t)` of each,
-/// the mean of its depletion indicator.
-pub fn depletion_cells(model: &Model, summary: &Summary, t: usize) -> Vec<f64> {
+/// The funds' columns of `depletion.csv`, year by year: `P(depleted by t)` of each, the
+/// mean of its depletion indicator.
+pub fn depletion_cells(model: &Model, summary: &Summary) -> Vec<Vec<f64>> {
     let funds = fund_series_of(model);
-    depletion_metrics(model)
+    let at: Vec<usize> = depletion_metrics(model)
         .into_iter()
-        .map(|(_, i)| {
-            let j = funds.iter().position(|&k| k == i).expect("a fund metric");
-            summary.stats[fund_series(model, funds.len(), t, j)][0]
+        .map(|(_, i)| funds.iter().position(|&k| k == i).expect("a fund metric"))
+        .collect();
+    (0..model.frame.years())
+        .map(|t| {
+            at.iter()
+                .map(|&j| summary.stats[fund_series(model, funds.len(), t, j)][0])
+                .collect()
         })
         .collect()
 }

@@ -14,9 +14,10 @@
 //!   `FS_t = FS_y0 Π_{u ≤ t} (1 + growth_u)`; `budget_share_met` is 1 when the share
 //!   reaches the target.
 
-use super::{ratio, Year};
+use super::Year;
 use crate::metrics::metric;
 use crate::model::Model;
+use crate::projection::ratio;
 use crate::projection::Row;
 
 /// The social budget's parameters (`[social_budget]`; index 0 = base year).

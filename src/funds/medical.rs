@@ -20,8 +20,9 @@
 //!   `A_{t+1} = accumulate(A_t, income − spending, r_t)`; the early-warning indicator
 //!   is 1 when the pool holds less than `warning_months` of its spending.
 
-use super::{ratio, reserve_months, Depletion, Reserve, Year};
+use super::{reserve_months, Depletion, Reserve, Year};
 use crate::metrics::metric;
+use crate::projection::ratio;
 use crate::projection::Row;
 
 /// Employee medical insurance parameters, resolved by year (index 0 = base year).

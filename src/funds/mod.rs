@@ -28,7 +28,7 @@ pub mod unemployment;
 
 use crate::economy::EconPath;
 use crate::model::Model;
-use crate::projection::Row;
+use crate::projection::{ratio, Row};
 
 pub use budget::Budget;
 pub use injury::Injury;
@@ -178,16 +178,6 @@ impl Reserve {
             subsidy,
             end: before_subsidy + subsidy,
         }
-    }
-}
-
-/// `a / b`, 0 when `b` is 0.
-#[inline]
-pub fn ratio(a: f64, b: f64) -> f64 {
-    if b == 0.0 {
-        0.0
-    } else {
-        a / b
     }
 }
 
